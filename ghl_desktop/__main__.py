@@ -1,0 +1,3 @@
+from ghl_desktop.launcher import main
+
+raise SystemExit(main())

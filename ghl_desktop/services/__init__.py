@@ -1,0 +1,1 @@
+"""Use cases, one module per domain. Headless: no Qt, no HTTP framework."""

@@ -1,0 +1,48 @@
+"""The demo agency: every example of the entity-relationship description as coherent data,
+created through the same service calls users make (so validation and events run).
+
+``create_demo`` is idempotent: a marker in ``app_settings`` records a finished demo; a demo
+interrupted half-way is completed on the next run because each step checks what exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ghl_desktop.services import settings
+from ghl_desktop.services.demo.context import DEMO_PASSWORD, DemoContext
+from ghl_desktop.services.demo.tenancy import seed_tenancy
+from ghl_desktop.services.uow import UnitOfWorkFactory
+
+DEMO_MARKER = "demo_agency_id"
+
+# Each step takes the context built so far and adds its area's data.
+STEPS: list[Callable[[UnitOfWorkFactory, DemoContext], None]] = []
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    agency_id: str
+    agency_name: str
+    owner_email: str
+    password: str
+    sub_accounts: dict[str, str]
+
+
+def create_demo(uows: UnitOfWorkFactory) -> DemoResult:
+    done = settings.get(uows, DEMO_MARKER)
+    ctx = seed_tenancy(uows)
+    if done != ctx.agency_id:
+        for step in STEPS:
+            step(uows, ctx)
+        settings.put(uows, DEMO_MARKER, ctx.agency_id)
+    return DemoResult(
+        created=done != ctx.agency_id,
+        agency_id=ctx.agency_id,
+        agency_name=ctx.agency_name,
+        owner_email=ctx.owner_email,
+        password=DEMO_PASSWORD,
+        sub_accounts=dict(ctx.sub_accounts),
+    )

@@ -1,0 +1,262 @@
+"""The unit of work: one transaction, one actor, one scope, and the events it produced.
+
+Three scopes, each opened by a separately named method of ``UnitOfWorkFactory``:
+
+* ``tenant(actor, sub_account_id)`` - every ORM query of a tenant-scoped model gets
+  ``sub_account_id = :current`` added, and new rows are stamped with it (a row of another
+  sub-account is refused at flush).
+* ``agency(actor, agency_id)`` - agency-wide administration (sub-accounts, users, roles).
+* ``system()`` - no tenant filter; the scheduler, the event bus and migrations use it.
+
+All scopes hide soft-deleted rows unless a statement carries ``include_deleted=True``.
+Events recorded with ``record()`` are written to ``domain_events`` in the same transaction and
+handed to the bus only after the commit succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from ghl_desktop.core.clock import Clock
+from ghl_desktop.core.db import Database
+from ghl_desktop.core.errors import NotFound, PermissionDenied, TenantViolation
+from ghl_desktop.core.events import DomainEvent
+from ghl_desktop.models.base import SoftDeleteMixin, TenantMixin
+from ghl_desktop.models.system import DomainEventRecord
+from ghl_desktop.models.tenancy import SubAccount
+from ghl_desktop.services import audit
+from ghl_desktop.services.actor import Actor
+from ghl_desktop.services.authz import permissions_for_agency, permissions_for_sub_account
+
+if TYPE_CHECKING:
+    from ghl_desktop.services.bus import EventBus
+
+
+class ScopeKind(StrEnum):
+    TENANT = "tenant"
+    AGENCY = "agency"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: ScopeKind
+    agency_id: str | None = None
+    sub_account_id: str | None = None
+
+
+class AppSession(Session):
+    """Session class carrying the tenant hooks (registered once, below)."""
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        session: AppSession,
+        actor: Actor,
+        scope: Scope,
+        permissions: frozenset[str],
+        bus: EventBus | None,
+        clock: Clock,
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.scope = scope
+        self.permissions = permissions
+        self.clock = clock
+        self._bus = bus
+        self._events: list[DomainEvent] = []
+        session.info["uow"] = self
+
+    # -- scope helpers -------------------------------------------------------------------
+    @property
+    def sub_account_id(self) -> str:
+        if self.scope.sub_account_id is None:
+            raise TenantViolation("this unit of work is not scoped to a sub-account")
+        return self.scope.sub_account_id
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        """Raise unless the actor holds ``permission``. Call before changing anything."""
+        if permission not in self.permissions:
+            raise PermissionDenied(permission)
+
+    # -- events and transaction ----------------------------------------------------------
+    def record(self, *events: DomainEvent) -> None:
+        self._events.extend(events)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def commit(self) -> None:
+        events, self._events = self._events, []
+        if events:
+            self.session.execute(
+                insert(DomainEventRecord),
+                [
+                    {
+                        "id": e.event_id,
+                        "name": e.name,
+                        "sub_account_id": e.sub_account_id,
+                        "payload": e.payload(),
+                        "occurred_at": e.occurred_at,
+                    }
+                    for e in events
+                ],
+            )
+        self.session.commit()
+        if events and self._bus is not None:
+            self._bus.dispatch(events)
+
+    def rollback(self) -> None:
+        self._events.clear()
+        self.session.rollback()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:  # fmt: skip
+        # Anything not committed explicitly is rolled back: a failed command changes nothing.
+        try:
+            if self.session.in_transaction():
+                self.rollback()
+        finally:
+            self.close()
+
+
+class UnitOfWorkFactory:
+    def __init__(self, database: Database, clock: Clock, bus: EventBus | None = None) -> None:
+        self.database = database
+        self.clock = clock
+        self.bus = bus
+
+    def _session(self, read_only: bool) -> AppSession:
+        engine = self.database.reader if read_only else self.database.writer
+        return AppSession(bind=engine, expire_on_commit=False, autoflush=True)
+
+    def tenant(self, actor: Actor, sub_account_id: str, *, read_only: bool = False) -> UnitOfWork:
+        session = self._session(read_only)
+        try:
+            sub = session.get(SubAccount, sub_account_id)
+            if sub is None:
+                raise NotFound("sub-account", sub_account_id)
+            perms = permissions_for_sub_account(session, actor, sub)
+            if not perms:
+                # No access answers exactly like a sub-account that does not exist.
+                raise NotFound("sub-account", sub_account_id)
+            session.rollback()
+        except BaseException:
+            session.close()
+            raise
+        scope = Scope(ScopeKind.TENANT, sub.agency_id, sub.id)
+        return UnitOfWork(session, actor, scope, perms, self.bus, self.clock)
+
+    def agency(self, actor: Actor, agency_id: str, *, read_only: bool = False) -> UnitOfWork:
+        session = self._session(read_only)
+        try:
+            perms = permissions_for_agency(session, actor, agency_id)
+            session.rollback()
+        except BaseException:
+            session.close()
+            raise
+        scope = Scope(ScopeKind.AGENCY, agency_id)
+        return UnitOfWork(session, actor, scope, perms, self.bus, self.clock)
+
+    def system(self, actor: Actor | None = None, *, read_only: bool = False) -> UnitOfWork:
+        from ghl_desktop.core.permissions import PERMISSIONS
+        from ghl_desktop.services.actor import SYSTEM
+
+        return UnitOfWork(
+            self._session(read_only), actor or SYSTEM, Scope(ScopeKind.SYSTEM),
+            frozenset(PERMISSIONS), self.bus, self.clock,
+        )  # fmt: skip
+
+    @contextmanager
+    def run_tenant(self, actor: Actor, sub_account_id: str) -> Iterator[UnitOfWork]:
+        """``with factory.run_tenant(...) as uow:`` - commits on success, rolls back on error."""
+        with self.tenant(actor, sub_account_id) as uow:
+            yield uow
+            uow.commit()
+
+
+UowOpener = Callable[[], UnitOfWork]
+
+
+# -- session hooks -------------------------------------------------------------------------
+def _uow_of(session: Session) -> UnitOfWork | None:
+    uow = session.info.get("uow")
+    return uow if isinstance(uow, UnitOfWork) else None
+
+
+@event.listens_for(AppSession, "do_orm_execute")
+def _add_scope_criteria(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.is_relationship_load:
+        return  # the criteria below propagate to these loads already
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    uow = _uow_of(state.session)
+    options: list[Any] = []
+    if not state.execution_options.get("include_deleted", False):
+        options.append(
+            with_loader_criteria(
+                SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True
+            )
+        )
+    if uow is not None and uow.scope.kind is ScopeKind.TENANT:
+        current = uow.sub_account_id
+        options.append(
+            with_loader_criteria(
+                TenantMixin, lambda cls: cls.sub_account_id == current, include_aliases=True
+            )
+        )
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+@event.listens_for(AppSession, "before_flush")
+def _stamp_and_check_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
+    uow = _uow_of(session)
+    if uow is None or uow.scope.kind is not ScopeKind.TENANT:
+        return
+    current = uow.sub_account_id
+    for obj in session.new:
+        if isinstance(obj, TenantMixin):
+            if obj.sub_account_id is None:
+                obj.sub_account_id = current
+            elif obj.sub_account_id != current:
+                raise TenantViolation(
+                    f"{type(obj).__name__} belongs to another sub-account than this unit of work"
+                )
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantMixin) and obj.sub_account_id != current:
+            raise TenantViolation(f"{type(obj).__name__} cannot move between sub-accounts")
+
+
+@event.listens_for(AppSession, "after_flush")
+def _write_activity(session: Session, _ctx: Any) -> None:
+    uow = _uow_of(session)
+    if uow is None:
+        return
+    rows = audit.activity_rows(session, uow.actor, uow.scope.agency_id, uow.scope.sub_account_id)
+    if rows:
+        session.execute(insert(audit.ActivityLog), rows)
+
+
+def sub_account_exists(session: Session, sub_account_id: str) -> bool:
+    return session.scalar(select(SubAccount.id).where(SubAccount.id == sub_account_id)) is not None
