@@ -128,7 +128,7 @@ def list_agencies(uows: UnitOfWorkFactory, actor: Actor) -> list[AgencyInfo]:
                 select(SubAccount.agency_id, func.count())
                 .where(SubAccount.archived_at.is_(None))
                 .group_by(SubAccount.agency_id)
-            ).tuples().all()
+            ).all()
         )
         return [
             AgencyInfo(a.id, a.name, a.created_at, counts.get(a.id, 0))

@@ -55,7 +55,7 @@ def _user_info(uow: UnitOfWork, user: User, agency_id: str) -> UserInfo:
         .join(SubAccount, SubAccount.id == UserSubAccountMembership.sub_account_id)
         .where(UserSubAccountMembership.user_id == user.id, SubAccount.agency_id == agency_id)
         .order_by(SubAccount.name)
-    ).tuples()
+    ).all()
     for sm, sub_name in rows:
         items.append(
             MembershipInfo("sub_account", sm.sub_account_id, sub_name, sm.role.key, sm.role.name)

@@ -37,7 +37,7 @@ def seed_tenancy(uows: UnitOfWorkFactory) -> DemoContext:
         existing = dict(
             uow.session.execute(
                 select(SubAccount.name, SubAccount.id).where(SubAccount.agency_id == agency_id)
-            ).tuples().all()
+            ).all()
         )
     for name, tz in SUB_ACCOUNTS.items():
         if name not in existing:
