@@ -15,5 +15,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if parsed.command is None and not {"-h", "--help", "--version"} & set(args):
         from ghl_desktop.ui.app import run_app
 
-        return run_app(parsed.data_dir, parsed.database)
+        return int(run_app(parsed.data_dir, parsed.database))
     return cli_main(args)

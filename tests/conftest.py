@@ -67,7 +67,9 @@ def pg_runtime(tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_runtime(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
+def any_runtime(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
+) -> Iterator[Runtime]:
     url = None if request.param == "sqlite" else pg_url_or_skip()
     rt = _runtime(tmp_path / request.param, url, clock)
     yield rt
@@ -82,7 +84,9 @@ class Tenant:
     other_sub_account_id: str
 
 
-def make_tenant(rt: Runtime, agency: str = "Acme Agency", owner_email: str = "owner@acme-agency.com") -> Tenant:
+def make_tenant(
+    rt: Runtime, agency: str = "Acme Agency", owner_email: str = "owner@acme-agency.com"
+) -> Tenant:
     inst = agencies.init_installation(rt.uows, agency, owner_email, TEST_PASSWORD, "Owner")
     owner = Actor(user_id=inst.owner_user_id, label=owner_email)
     a = agencies.create_sub_account(rt.uows, owner, inst.agency_id, "Location A")

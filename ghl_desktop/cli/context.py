@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ghl_desktop.bootstrap import Runtime
     from ghl_desktop.services.actor import Actor
 
-PASSWORD_ENV = "GHL_DESKTOP_PASSWORD"
+PASSWORD_ENV = "GHL_DESKTOP_PASSWORD"  # noqa: S105 (a variable name)
 
 
 @dataclass

@@ -27,9 +27,7 @@ def register(commands: Any) -> None:
         "--owner-password-stdin", action="store_true", required=True,
         help="read the owner's password from the first line of standard input",
     )  # fmt: skip
-    p.add_argument(
-        "--auto-sign-in", action="store_true", help="open the desktop app as the owner"
-    )
+    p.add_argument("--auto-sign-in", action="store_true", help="open the desktop app as the owner")
     _json_flag(p)
     p.set_defaults(handler=cmd_init)
 

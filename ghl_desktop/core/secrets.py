@@ -8,6 +8,7 @@ passphrase (Scrypt-derived) given in ``GHL_DESKTOP_SECRETS_PASSPHRASE``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import threading
@@ -48,10 +49,8 @@ class KeyringSecretStore:
         keyring.set_password(self._service, key, value)
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(self._service, key)
-        except keyring.errors.PasswordDeleteError:
-            pass
 
 
 class EncryptedFileSecretStore:

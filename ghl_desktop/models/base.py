@@ -41,7 +41,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -112,7 +112,7 @@ class TenantMixin:
     """Rows owned by one sub-account. The tenant unit of work filters and stamps this column."""
 
     @declared_attr
-    def sub_account_id(cls) -> Mapped[str]:
+    def sub_account_id(cls) -> Mapped[str]:  # noqa: N805 (declared_attr takes the class)
         return mapped_column(
             String(36), ForeignKey("sub_accounts.id", ondelete="CASCADE"), nullable=False
         )
@@ -120,7 +120,9 @@ class TenantMixin:
 
 def tenant_models() -> list[type[Base]]:
     """Every mapped class scoped to a sub-account (tests iterate over this)."""
-    return sorted(
-        (m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantMixin)),
-        key=lambda cls: cls.__name__,
-    )
+    found: list[type[Base]] = []
+    for mapper in Base.registry.mappers:
+        cls: type[Base] = mapper.class_
+        if issubclass(cls, TenantMixin):
+            found.append(cls)
+    return sorted(found, key=lambda cls: cls.__name__)

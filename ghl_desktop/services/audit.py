@@ -67,6 +67,11 @@ def _action(changes: dict[str, dict[str, Any]]) -> str:
     return "updated"
 
 
+def _entity_id(obj: Base) -> str:
+    identity = inspect(obj).identity
+    return "" if identity is None else ":".join(str(part) for part in identity)
+
+
 def activity_rows(
     session: Session, actor: Actor, agency_id: str | None, sub_account_id: str | None
 ) -> list[dict[str, Any]]:
@@ -84,7 +89,7 @@ def activity_rows(
                 "sub_account_id": own_sub or sub_account_id,
                 "user_id": actor.user_id,
                 "entity_type": type(obj).__tablename__,
-                "entity_id": str(inspect(obj).identity[0] if inspect(obj).identity else ""),
+                "entity_id": _entity_id(obj),
                 "action": action,
                 "changes": changes,
                 "ip_address": actor.ip_address,

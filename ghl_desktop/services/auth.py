@@ -22,7 +22,8 @@ def lockout_for(failed_count: int) -> timedelta:
     """No lock for the first attempts, then 30 s doubling per failure up to an hour."""
     if failed_count < FREE_ATTEMPTS:
         return timedelta(0)
-    return min(MAX_LOCKOUT, BASE_LOCKOUT * (2 ** (failed_count - FREE_ATTEMPTS)))
+    lock: timedelta = BASE_LOCKOUT * (2 ** (failed_count - FREE_ATTEMPTS))
+    return min(MAX_LOCKOUT, lock)
 
 
 def sign_in(uows: UnitOfWorkFactory, email: str, password: str) -> Actor:

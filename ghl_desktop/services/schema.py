@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlean  # type: ignore[import-untyped]
+import sqlean
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -37,7 +37,7 @@ def current_revision(database: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def _check_not_newer(database: Database, current: str | None) -> None:
+def _check_not_newer(current: str | None) -> None:
     if current is None:
         return
     script = ScriptDirectory.from_config(alembic_config())
@@ -67,7 +67,7 @@ def backup_sqlite(source: Path, backup_dir: Path, label: str) -> Path:
 def migrate(database: Database, backup_dir: Path | None = None) -> str | None:
     """Bring the schema to head. Returns the path of the backup taken, if any."""
     current = current_revision(database)
-    _check_not_newer(database, current)
+    _check_not_newer(current)
     head = head_revision()
     if current == head:
         return None

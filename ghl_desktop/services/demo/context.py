@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ghl_desktop.services.actor import Actor
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (documented demo credential)
 AGENCY_NAME = "Digital Marketing Co"
 OWNER_EMAIL = "owner@digitalmarketing.com"
 
