@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from ghl_desktop.core.errors import Conflict, NotFound, ValidationError
 from ghl_desktop.core.permissions import RoleScope
 from ghl_desktop.models.tenancy import (
+    Agency,
     Role,
     SubAccount,
     User,
@@ -49,7 +50,9 @@ def _user_info(uow: UnitOfWork, user: User, agency_id: str) -> UserInfo:
             UserAgencyMembership.user_id == user.id, UserAgencyMembership.agency_id == agency_id
         )
     ):
-        items.append(MembershipInfo("agency", agency_id, "", am.role.key, am.role.name))
+        agency_name = uow.session.get(Agency, agency_id)
+        name = agency_name.name if agency_name else ""
+        items.append(MembershipInfo("agency", agency_id, name, am.role.key, am.role.name))
     rows = uow.session.execute(
         select(UserSubAccountMembership, SubAccount.name)
         .join(SubAccount, SubAccount.id == UserSubAccountMembership.sub_account_id)
@@ -80,7 +83,9 @@ def _agency_users(agency_id: str) -> ColumnElement[bool]:
 def list_users(uows: UnitOfWorkFactory, actor: Actor, agency_id: str) -> list[UserInfo]:
     with uows.agency(actor, agency_id, read_only=True) as uow:
         uow.require("users.manage")
-        users = uow.session.scalars(select(User).where(_agency_users(agency_id)).order_by(User.email))
+        users = uow.session.scalars(
+            select(User).where(_agency_users(agency_id)).order_by(User.email)
+        )
         return [_user_info(uow, u, agency_id) for u in users]
 
 
@@ -127,7 +132,9 @@ def create_user(
         if uow.session.scalar(select(User.id).where(func.lower(User.email) == address)):
             raise Conflict("email", f"a user with email {address} already exists")
         user = User(
-            email=address, full_name=full_name.strip(), password_hash=passwords.hash_password(password)
+            email=address,
+            full_name=full_name.strip(),
+            password_hash=passwords.hash_password(password),
         )
         uow.session.add(user)
         uow.flush()
