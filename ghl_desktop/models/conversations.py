@@ -1,0 +1,185 @@
+"""Conversations: channels, one thread per (channel, contact), and its messages."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ghl_desktop.models.base import (
+    Base,
+    IdMixin,
+    JSONType,
+    SoftDeleteMixin,
+    TenantMixin,
+    TimestampMixin,
+    enum_column_type,
+)
+
+
+class ChannelType(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+    WEBCHAT = "webchat"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    GOOGLE_BUSINESS = "google_business"
+    # A test channel that only exists inside the app (messages go nowhere, replies are typed).
+    SANDBOX = "sandbox"
+
+
+class ConversationStatus(enum.StrEnum):
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+
+
+class MessageDirection(enum.StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class SenderType(enum.StrEnum):
+    CONTACT = "contact"
+    USER = "user"
+    BOT = "bot"
+
+
+class ContentType(enum.StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    VIDEO = "video"
+    FILE = "file"
+
+
+class MessageStatus(enum.StrEnum):
+    # Outbound messages are written before the outbox hands them to a provider (never inside
+    # the request), so they need a state for "stored, not yet accepted by the provider".
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class Channel(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A way to reach contacts (an SMS number, a mailbox...). Secrets live in the keyring under
+    the channel id, never in ``config``. Channels with history are deactivated, not deleted."""
+
+    __tablename__ = "channels"
+    __audited__ = True
+    __table_args__ = (
+        Index("uq_channels_sub_account_name", "sub_account_id", "name", unique=True),
+        Index("ix_channels_sub_account_type", "sub_account_id", "type", "is_active"),
+    )
+
+    type: Mapped[ChannelType] = mapped_column(enum_column_type(ChannelType))
+    provider: Mapped[str] = mapped_column(String(50))  # "sandbox", "twilio", "smtp", "meta"...
+    name: Mapped[str] = mapped_column(String(200))
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Conversation(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
+    """The thread between one contact and the sub-account on one channel.
+
+    Channel and contact are RESTRICT: deleting either must not erase message history (contacts
+    are soft-deleted; channels are deactivated). At most one live thread per channel+contact.
+    """
+
+    __tablename__ = "conversations"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("unread_count >= 0", name="unread_count_not_negative"),
+        Index(
+            "uq_conversations_channel_contact_live",
+            "channel_id",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index("ix_conversations_sub_account_inbox", "sub_account_id", "status", "last_message_at"),
+        Index(
+            "ix_conversations_sub_account_assigned",
+            "sub_account_id",
+            "assigned_user_id",
+            "status",
+            "last_message_at",
+        ),
+        Index("ix_conversations_sub_account_contact", "sub_account_id", "contact_id"),
+    )
+
+    channel_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("channels.id", ondelete="RESTRICT")
+    )
+    contact_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("contacts.id", ondelete="RESTRICT")
+    )
+    assigned_user_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    status: Mapped[ConversationStatus] = mapped_column(
+        enum_column_type(ConversationStatus), default=ConversationStatus.OPEN
+    )
+    last_message_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The inbox list shows it without loading the newest message of every thread.
+    last_message_preview: Mapped[str] = mapped_column(String(200), default="")
+    unread_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_starred: Mapped[bool] = mapped_column(Boolean, default=False)
+    snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Message(IdMixin, TimestampMixin, TenantMixin, Base):
+    """One message. Append-only history: no soft delete, and conversation/channel RESTRICT.
+
+    ``channel_id`` repeats the conversation's channel so a provider's status callback finds the
+    message by (channel, provider_message_id) - unique where the provider gave an id.
+    ``sender_id`` is a contact or user id (by ``sender_type``), or NULL for bots.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index(
+            "uq_messages_channel_provider_message",
+            "channel_id",
+            "provider_message_id",
+            unique=True,
+            sqlite_where=text("provider_message_id IS NOT NULL"),
+            postgresql_where=text("provider_message_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_messages_sub_account_conversation",
+            "sub_account_id",
+            "conversation_id",
+            "created_at",
+        ),
+        Index("ix_messages_sub_account_status", "sub_account_id", "status", "created_at"),
+    )
+
+    conversation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("conversations.id", ondelete="RESTRICT")
+    )
+    channel_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("channels.id", ondelete="RESTRICT")
+    )
+    direction: Mapped[MessageDirection] = mapped_column(enum_column_type(MessageDirection))
+    sender_type: Mapped[SenderType] = mapped_column(enum_column_type(SenderType))
+    sender_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    content_type: Mapped[ContentType] = mapped_column(
+        enum_column_type(ContentType), default=ContentType.TEXT
+    )
+    subject: Mapped[str | None] = mapped_column(String(500), default=None)  # email only
+    body: Mapped[str] = mapped_column(Text, default="")
+    # [{"name", "content_type", "size", "path" or "url"}]
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    status: Mapped[MessageStatus] = mapped_column(enum_column_type(MessageStatus))
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    provider_message_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
