@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ghl_desktop.core.errors import Conflict, NotFound, ValidationError
 from ghl_desktop.core.events import DomainEvent
 from ghl_desktop.core.money import validate_currency
+from ghl_desktop.models.system import ActivityLog
 from ghl_desktop.models.tenancy import (
     Agency,
     Role,
@@ -236,3 +238,91 @@ def get_sub_account(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) 
         sub = uow.session.get(SubAccount, sub_account_id)
         assert sub is not None
         return SubAccountInfo.of(sub)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What an actor may do: agency-wide permissions, and those it holds in one sub-account
+    (agency-wide ones included). Entry points use it to hide what the actor cannot do; the
+    services still check every permission themselves."""
+
+    agency: frozenset[str]
+    sub_account: frozenset[str]
+
+
+def access_for(
+    uows: UnitOfWorkFactory, actor: Actor, agency_id: str, sub_account_id: str | None = None
+) -> Access:
+    with uows.agency(actor, agency_id, read_only=True) as uow:
+        agency_permissions = uow.permissions
+    sub_permissions: frozenset[str] = frozenset()
+    if sub_account_id is not None:
+        with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+            sub_permissions = uow.permissions
+    return Access(agency_permissions, sub_permissions)
+
+
+@dataclass(frozen=True)
+class ActivityInfo:
+    created_at: datetime
+    actor_label: str  # the user's name (or email), or "system"
+    entity_type: str  # a table name: "sub_accounts", "users"...
+    entity_id: str
+    action: str  # created, updated, archived, unarchived, deleted, restored, purged
+    changes: tuple[tuple[str, Any, Any], ...]  # (field, old, new)
+
+
+@dataclass(frozen=True)
+class SubAccountOverview:
+    sub_account: SubAccountInfo
+    user_count: int  # active users who can work in it (its members and agency-level users)
+    recent_activity: tuple[ActivityInfo, ...]  # newest first
+
+
+def sub_account_overview(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, *, activity_limit: int = 20
+) -> SubAccountOverview:
+    """A sub-account's summary for its dashboard: settings, user count and latest activity."""
+    if activity_limit < 0:
+        raise ValidationError("activity_limit", "must not be negative")
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        sub = uow.session.get(SubAccount, sub_account_id)
+        assert sub is not None
+        members = select(UserSubAccountMembership.user_id).where(
+            UserSubAccountMembership.sub_account_id == sub.id
+        )
+        agency_level = select(UserAgencyMembership.user_id).where(
+            UserAgencyMembership.agency_id == sub.agency_id
+        )
+        user_count = uow.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.is_active, or_(User.id.in_(members), User.id.in_(agency_level)))
+        )
+        rows = uow.session.execute(
+            select(ActivityLog, User.full_name, User.email)
+            .outerjoin(User, User.id == ActivityLog.user_id)
+            .where(ActivityLog.sub_account_id == sub.id)
+            .order_by(ActivityLog.created_at.desc(), ActivityLog.id.desc())
+            .limit(activity_limit)
+        ).all()
+        activity = tuple(
+            ActivityInfo(
+                log.created_at,
+                full_name or email or "system",
+                log.entity_type,
+                log.entity_id,
+                log.action,
+                _change_triples(log.changes),
+            )
+            for log, full_name, email in rows
+        )
+        return SubAccountOverview(SubAccountInfo.of(sub), user_count or 0, activity)
+
+
+def _change_triples(changes: dict[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
+    return tuple(
+        (key, change.get("old"), change.get("new"))
+        for key, change in sorted(changes.items())
+        if isinstance(change, dict)
+    )

@@ -88,6 +88,11 @@ def auto_sign_in(uows: UnitOfWorkFactory) -> Actor | None:
         return None
 
 
+def auto_sign_in_enabled(uows: UnitOfWorkFactory, actor: Actor) -> bool:
+    """Whether ``actor`` is the user signed in automatically when the app starts."""
+    return actor.user_id is not None and settings.get(uows, AUTO_SIGN_IN_KEY) == actor.user_id
+
+
 def set_auto_sign_in(uows: UnitOfWorkFactory, actor: Actor, enabled: bool) -> None:
     if actor.user_id is None:
         raise ValidationError("user", "automatic sign-in needs a user")
