@@ -13,6 +13,8 @@ _EXPONENTS: dict[str, int] = {
     "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "IQD": 3, "LYD": 3,
 }  # fmt: skip
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+# Amounts are stored in signed 64-bit integer columns (BIGINT) on both databases.
+_MIN_MINOR, _MAX_MINOR = -(2**63), 2**63 - 1
 
 
 def currency_exponent(currency: str) -> int:
@@ -34,6 +36,8 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.amount_minor, int) or isinstance(self.amount_minor, bool):
             raise ValidationError("amount", "must be an integer number of minor units")
+        if not _MIN_MINOR <= self.amount_minor <= _MAX_MINOR:
+            raise ValidationError("amount", "is too large to store")
         object.__setattr__(self, "currency", validate_currency(self.currency))
 
     @classmethod
@@ -45,11 +49,16 @@ class Money:
             value = Decimal(cleaned)
         except InvalidOperation:
             raise ValidationError(field, f"not a number: {text!r}") from None
+        if not value.is_finite():  # NaN and Infinity parse as Decimals but are no amounts
+            raise ValidationError(field, f"not a number: {text!r}")
         exponent = currency_exponent(currency)
         scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():
             raise ValidationError(field, f"{currency} has {exponent} decimal places: {text!r}")
-        return cls(int(scaled.to_integral_value(ROUND_HALF_EVEN)), currency)
+        minor = int(scaled.to_integral_value(ROUND_HALF_EVEN))
+        if not _MIN_MINOR <= minor <= _MAX_MINOR:
+            raise ValidationError(field, f"is too large: {text!r}")
+        return cls(minor, currency)
 
     def _check_same(self, other: Money) -> None:
         if other.currency != self.currency:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -16,13 +17,16 @@ FREE_ATTEMPTS = 5
 BASE_LOCKOUT = timedelta(seconds=30)
 MAX_LOCKOUT = timedelta(hours=1)
 AUTO_SIGN_IN_KEY = "auto_sign_in_user_id"
+_DOUBLINGS_TO_MAX = math.ceil(math.log2(MAX_LOCKOUT / BASE_LOCKOUT))
 
 
 def lockout_for(failed_count: int) -> timedelta:
     """No lock for the first attempts, then 30 s doubling per failure up to an hour."""
     if failed_count < FREE_ATTEMPTS:
         return timedelta(0)
-    lock: timedelta = BASE_LOCKOUT * (2 ** (failed_count - FREE_ATTEMPTS))
+    # Cap the exponent: past the ceiling more doubling only risks a timedelta overflow.
+    doublings = min(failed_count - FREE_ATTEMPTS, _DOUBLINGS_TO_MAX)
+    lock: timedelta = BASE_LOCKOUT * (2**doublings)
     return min(MAX_LOCKOUT, lock)
 
 
