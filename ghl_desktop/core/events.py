@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
 import typing
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from ghl_desktop.core.clock import utcnow
@@ -64,23 +65,38 @@ def event_types() -> dict[str, type[DomainEvent]]:
 
 
 def _to_json(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple | list | frozenset | set):
-        return [_to_json(v) for v in value]
+        items = sorted(value, key=repr) if isinstance(value, frozenset | set) else value
+        return [_to_json(v) for v in items]
     if isinstance(value, dict):
         return {str(k): _to_json(v) for k, v in value.items()}
     return value
 
 
 def _from_json(hint: Any, value: Any) -> Any:
+    """Rebuild a field from its JSON form, guided by the field's type hint."""
     if value is None:
         return None
-    args = typing.get_args(hint)
-    if hint is datetime or datetime in args:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):  # ``X | None``: use the non-None member
+        members = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _from_json(members[0], value) if len(members) == 1 else value
+    if hint is datetime:
         return datetime.fromisoformat(value)
-    if typing.get_origin(hint) is tuple:
+    if hint is date:
+        return date.fromisoformat(value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    args = typing.get_args(hint)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from_json(args[0], v) for v in value)
         return tuple(value)
+    if origin in (frozenset, set, list):
+        inner = args[0] if args else None
+        return origin(_from_json(inner, v) for v in value)
     return value
