@@ -190,8 +190,9 @@ class AvailabilityRule(IdMixin, TimestampMixin, TenantMixin, Base):
     __audited__ = True
     __table_args__ = (
         CheckConstraint(
-            "(kind = 'weekly' AND day_of_week BETWEEN 0 AND 6 AND override_date IS NULL"
-            " AND start_time IS NOT NULL)"
+            # IS NOT NULL spelled out: a NULL comparison would make the CHECK pass.
+            "(kind = 'weekly' AND day_of_week IS NOT NULL AND day_of_week BETWEEN 0 AND 6"
+            " AND override_date IS NULL AND start_time IS NOT NULL)"
             " OR (kind = 'override' AND day_of_week IS NULL AND override_date IS NOT NULL)",
             name="weekly_or_override",
         ),

@@ -32,7 +32,7 @@ from ghl_desktop.core.events import DomainEvent
 from ghl_desktop.models.base import SoftDeleteMixin, TenantMixin
 from ghl_desktop.models.system import DomainEventRecord
 from ghl_desktop.models.tenancy import SubAccount
-from ghl_desktop.services import audit
+from ghl_desktop.services import audit, invoice_rules
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.authz import permissions_for_agency, permissions_for_sub_account
 
@@ -248,6 +248,10 @@ def _stamp_and_check_tenant(session: Session, _ctx: Any, _instances: Any) -> Non
             raise TenantViolation(f"{type(obj).__name__} cannot move between sub-accounts")
 
 
+# Registered after the tenant hook above: numbering needs the stamped sub_account_id.
+invoice_rules.register(AppSession)
+
+
 @event.listens_for(AppSession, "after_flush")
 def _write_activity(session: Session, _ctx: Any) -> None:
     uow = _uow_of(session)
@@ -260,3 +264,8 @@ def _write_activity(session: Session, _ctx: Any) -> None:
 
 def sub_account_exists(session: Session, sub_account_id: str) -> bool:
     return session.scalar(select(SubAccount.id).where(SubAccount.id == sub_account_id)) is not None
+
+
+# Write-time validation hooks that live with their domain register themselves on AppSession
+# when imported; importing them here means no session can skip them.
+from ghl_desktop.services import custom_fields as _custom_fields  # noqa: E402, F401

@@ -798,7 +798,7 @@ def upgrade() -> None:
         sa.Column("updated_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sub_account_id", sa.String(length=36), nullable=False),
         sa.CheckConstraint(
-            "(kind = 'weekly' AND day_of_week BETWEEN 0 AND 6 AND override_date IS NULL AND start_time IS NOT NULL) OR (kind = 'override' AND day_of_week IS NULL AND override_date IS NOT NULL)",
+            "(kind = 'weekly' AND day_of_week IS NOT NULL AND day_of_week BETWEEN 0 AND 6 AND override_date IS NULL AND start_time IS NOT NULL) OR (kind = 'override' AND day_of_week IS NULL AND override_date IS NOT NULL)",
             name=op.f("ck_availability_rules_weekly_or_override"),
         ),
         sa.CheckConstraint(
