@@ -1,0 +1,43 @@
+"""``ghl-desktop`` without a command: the desktop app.
+
+Only light modules are imported here, so the splash paints at once; the database layer and
+the screens are imported on the writer thread while it shows (see ``shell``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from ghl_desktop.ui.preferences import Preferences
+from ghl_desktop.ui.shell import AppShell
+from ghl_desktop.ui.theme import Theme, apply_theme
+
+# Set to 1 to print "first-paint <unix time>" when the main window first paints with the
+# workspace loaded, then quit (benchmarks/gui_first_paint.py).
+EXIT_AFTER_FIRST_PAINT_ENV = "GHL_DESKTOP_EXIT_AFTER_FIRST_PAINT"
+
+
+def run_app(data_dir: str | None, database_url: str | None) -> int:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("GHL Desktop")
+    app.setOrganizationName("ghl-desktop")
+    prefs = Preferences()
+    apply_theme(app, Theme.parse(prefs.theme))
+    shell = AppShell(
+        app, Path(data_dir).expanduser() if data_dir else None, database_url, prefs,
+        exit_after_first_paint=os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV) == "1",
+    )  # fmt: skip
+    shell.start()
+    try:
+        code = app.exec()
+    finally:
+        shell.shutdown()
+    return code or shell.exit_code

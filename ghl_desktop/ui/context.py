@@ -1,0 +1,27 @@
+"""What every screen of a running app shares: the runtime, the background-op runner, the
+event bridge, the service status registry and the preferences. Built once per app start and
+passed down explicitly (no global main window to reach for)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ghl_desktop.bootstrap import Runtime
+from ghl_desktop.services.uow import UnitOfWorkFactory
+from ghl_desktop.ui.ops import OpRunner
+from ghl_desktop.ui.preferences import Preferences
+from ghl_desktop.ui.qt_bridge import QtBridge
+from ghl_desktop.ui.service_status import ServiceStatusRegistry
+
+
+@dataclass
+class UiContext:
+    runtime: Runtime
+    ops: OpRunner
+    bridge: QtBridge
+    status: ServiceStatusRegistry
+    prefs: Preferences
+
+    @property
+    def uows(self) -> UnitOfWorkFactory:
+        return self.runtime.uows

@@ -1,0 +1,1 @@
+"""Qt item models: pure ``QAbstractTableModel`` adapters over service result lists."""

@@ -1,0 +1,62 @@
+"""Recent activity of a sub-account (from the activity log), newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ghl_desktop.services.agencies import ActivityInfo
+from ghl_desktop.ui.models.base import RecordTableModel
+
+WHEN, WHO, WHAT, DETAILS = range(4)
+
+ENTITY_LABELS = {
+    "agencies": "Agency",
+    "sub_accounts": "Sub-account",
+    "users": "User",
+    "roles": "Role",
+    "user_agency_memberships": "Agency access",
+    "user_sub_account_memberships": "Sub-account access",
+}
+
+
+def entity_label(entity_type: str) -> str:
+    return ENTITY_LABELS.get(entity_type, entity_type.replace("_", " ").capitalize())
+
+
+def _short(value: Any) -> str:
+    text = "—" if value in (None, "") else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def describe_changes(item: ActivityInfo) -> str:
+    """Changed fields people can read; ids and timestamps stay out (they mean nothing here)."""
+    parts = []
+    for field, old, new in item.changes:
+        if field == "id" or field.endswith("_id"):
+            continue
+        label = field.replace("_", " ")
+        if item.action == "created":
+            parts.append(f"{label}: {_short(new)}")
+        elif not field.endswith("_at"):
+            parts.append(f"{label}: {_short(old)} → {_short(new)}")
+    return ", ".join(parts)
+
+
+class ActivityTableModel(RecordTableModel[ActivityInfo]):
+    HEADERS = ("When", "Who", "What", "Details")
+
+    def display(self, item: ActivityInfo, column: int) -> str:
+        if column == WHEN:
+            return item.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if column == WHO:
+            return item.actor_label
+        if column == WHAT:
+            return f"{entity_label(item.entity_type)} {item.action}"
+        if column == DETAILS:
+            return describe_changes(item)
+        return ""
+
+    def tooltip(self, item: ActivityInfo, column: int) -> str | None:
+        if column == DETAILS:
+            return describe_changes(item) or None
+        return None

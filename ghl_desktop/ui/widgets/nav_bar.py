@@ -1,0 +1,55 @@
+"""The left navigation: one entry per registered screen the user may see."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
+
+from ghl_desktop.ui.navigation import ScreenSpec
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class NavBar(QListWidget):
+    screen_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("NavBar")
+        self.setAccessibleName("Navigation")
+        self.setFixedWidth(210)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.currentItemChanged.connect(self._changed)
+
+    def set_screens(self, specs: list[ScreenSpec]) -> None:
+        """Show these screens, keeping the current one selected when it is still there."""
+        current = self.current_key()
+        self.blockSignals(True)
+        self.clear()
+        for position, spec in enumerate(specs, start=1):
+            item = QListWidgetItem(spec.title)
+            item.setData(KEY_ROLE, spec.key)
+            if position <= 9:
+                item.setToolTip(f"{spec.title} (Ctrl+{position})")
+            self.addItem(item)
+        self.blockSignals(False)
+        keys = self.keys()
+        self.select(current if current in keys else (keys[0] if keys else ""))
+
+    def keys(self) -> list[str]:
+        return [str(self.item(row).data(KEY_ROLE)) for row in range(self.count())]
+
+    def current_key(self) -> str | None:
+        item = self.currentItem()
+        return str(item.data(KEY_ROLE)) if item is not None else None
+
+    def select(self, key: str) -> None:
+        keys = self.keys()
+        if key in keys:
+            self.setCurrentRow(keys.index(key))
+
+    def _changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        if current is not None:
+            self.screen_chosen.emit(str(current.data(KEY_ROLE)))
