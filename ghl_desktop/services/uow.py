@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 
 from ghl_desktop.core.clock import Clock
 from ghl_desktop.core.db import Database
@@ -204,13 +205,84 @@ def _uow_of(session: Session) -> UnitOfWork | None:
     return uow if isinstance(uow, UnitOfWork) else None
 
 
+def _tenant_entity(state: ORMExecuteState) -> type[TenantMixin] | None:
+    mapper = state.bind_mapper
+    if mapper is not None and issubclass(mapper.class_, TenantMixin):
+        return mapper.class_
+    return None
+
+
+def _is_sub_account_key(key: Any) -> bool:
+    return bool(getattr(key, "key", key) == "sub_account_id")
+
+
+def _check_assigned(value: Any, current: str, what: str) -> None:
+    """A ``sub_account_id`` set by a statement must be the current one (a bound literal)."""
+    literal = value.value if isinstance(value, BindParameter) else value
+    if isinstance(literal, ClauseElement) or literal != current:
+        raise TenantViolation(f"{what} cannot write rows of another sub-account")
+
+
+def _guard_tenant_write(state: ORMExecuteState, entity: type[TenantMixin], current: str) -> None:
+    """ORM bulk INSERT and UPDATE statements skip the flush hooks and, in bulk UPDATE by
+    primary key mode, the loader criteria too: stamp and check them here instead."""
+    stmt: Any = state.statement
+    what = f"{'INSERT' if state.is_insert else 'UPDATE'} of {entity.__name__}"
+    for key, value in (getattr(stmt, "_values", None) or {}).items():
+        if _is_sub_account_key(key):
+            _check_assigned(value, current, what)
+    for key, value in getattr(stmt, "_ordered_values", None) or ():
+        if _is_sub_account_key(key):
+            _check_assigned(value, current, what)
+    multi = [row for batch in getattr(stmt, "_multi_values", ()) for row in batch]
+    for row in multi:
+        given = [v for k, v in row.items() if _is_sub_account_key(k)]
+        if not given:
+            raise TenantViolation(f"{what}: multi-row VALUES must name sub_account_id")
+        _check_assigned(given[0], current, what)
+    if state.is_insert and getattr(stmt, "select", None) is not None:
+        raise TenantViolation(f"{what} from a SELECT is not allowed in a tenant unit of work")
+
+    params: Any = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    stamped = []
+    for given_row in rows:
+        row = dict(given_row)
+        if row.get("sub_account_id") is None and state.is_insert:
+            row["sub_account_id"] = current
+        elif "sub_account_id" in row:
+            _check_assigned(row["sub_account_id"], current, what)
+        stamped.append(row)
+    if state.is_insert:
+        if stamped:
+            state.parameters = stamped if isinstance(params, list) else stamped[0]
+        elif not multi and not any(_is_sub_account_key(k) for k in stmt._values or {}):
+            state.statement = stmt.values(sub_account_id=current)
+    elif state.is_executemany:
+        # Bulk UPDATE by primary key ignores loader criteria: add them as WHERE clauses.
+        where = [entity.sub_account_id == current]
+        if issubclass(entity, SoftDeleteMixin) and not state.execution_options.get(
+            "include_deleted", False
+        ):
+            where.append(entity.deleted_at.is_(None))
+        state.statement = stmt.where(*where).execution_options(synchronize_session=None)
+
+
 @event.listens_for(AppSession, "do_orm_execute")
 def _add_scope_criteria(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria below propagate to these loads already
+    uow = _uow_of(state.session)
+    entity = _tenant_entity(state)
+    if (
+        entity is not None
+        and uow is not None
+        and uow.scope.kind is ScopeKind.TENANT
+        and (state.is_insert or state.is_update)
+    ):
+        _guard_tenant_write(state, entity, uow.sub_account_id)
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    uow = _uow_of(state.session)
     options: list[Any] = []
     if not state.execution_options.get("include_deleted", False):
         options.append(
