@@ -195,12 +195,20 @@ def describe_error(error: Exception) -> str:
 
 def show_error(parent: QObject, error: Exception) -> QMessageBox:
     """A non-blocking message box: the event loop keeps running (and tests can close it)."""
-    box = QMessageBox(parent if isinstance(parent, QWidget) else None)
+    owner = parent if isinstance(parent, QWidget) else None
+    box = QMessageBox(owner)
     box.setIcon(
         QMessageBox.Icon.Warning if isinstance(error, DomainError) else QMessageBox.Icon.Critical
     )
     box.setWindowTitle("Could not complete the action")
     box.setText(describe_error(error))
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if owner is None:
+        # Without a parent widget, Python owns the box: keep it until it is closed.
+        _open_boxes.add(box)
+        box.finished.connect(lambda _result: _open_boxes.discard(box))
     box.open()
     return box
+
+
+_open_boxes: set[QMessageBox] = set()

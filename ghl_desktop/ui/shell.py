@@ -3,7 +3,6 @@ window; sign out back to the sign-in dialog; shut the threads and the database d
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from ghl_desktop.ui.startup import Startup
     from ghl_desktop.ui.workspace import Workspace
 
-log = logging.getLogger(__name__)
-
 
 class AppShell(QObject):
     def __init__(
@@ -51,6 +48,7 @@ class AppShell(QObject):
         self.window: MainWindow | None = None
         self.workspace: Workspace | None = None
         self.exit_code = 0
+        self.error_box: QMessageBox | None = None
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -82,7 +80,6 @@ class AppShell(QObject):
             self.ask_sign_in()
 
     def _startup_failed(self, error: Exception) -> None:
-        log.error("could not open the workspace", exc_info=error)
         self.exit_code = 1
         box = QMessageBox(
             QMessageBox.Icon.Critical, "GHL Desktop cannot start",
@@ -90,6 +87,7 @@ class AppShell(QObject):
         )  # fmt: skip
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.finished.connect(lambda _r: self.app.exit(1))
+        self.error_box = box  # a window without a parent lives as long as a reference to it
         box.open()
         self._close_splash()
 

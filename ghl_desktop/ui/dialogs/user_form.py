@@ -1,5 +1,7 @@
-"""Create a user (with a password and, optionally, a first role), or edit a user's name and
-email."""
+"""Create a user (with a password and a first role), or edit a user's name and email.
+
+A user belongs to an agency through their access, so a new user always gets a first role:
+one without any would not be part of the agency (nor listed on the Users page)."""
 
 from __future__ import annotations
 
@@ -51,7 +53,9 @@ class UserFormDialog(FormDialog):
             self.confirm = _line("ConfirmInput", secret=True)
             self.add_field("&Password", self.password, "password")
             self.add_field("Con&firm password", self.confirm, "confirm_password")
-            self.access = AccessPicker(roles, sub_accounts, allow_no_access=True)
+            self.access = AccessPicker(roles, sub_accounts)
+            if snapshot.sub_account is not None:
+                self.access.choose(snapshot.sub_account.id)
             self.add_field("Access", self.access, "role")
 
     def operation(self) -> Callable[[], object]:
@@ -65,8 +69,8 @@ class UserFormDialog(FormDialog):
         assert self.access is not None
         if self.password.text() != self.confirm.text():
             raise ValidationError("confirm_password", "does not match the password")
-        password, role = self.password.text(), self.access.role_id()
-        sub_id = self.access.sub_account_id() if role is not None else None
+        password, role = self.password.text(), self.access.role_id() or ""
+        sub_id = self.access.sub_account_id()
         return lambda: users.create_user(
             uows, actor, agency_id, email, password,
             full_name=full_name, role=role, sub_account_id=sub_id,

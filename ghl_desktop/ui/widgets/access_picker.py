@@ -11,20 +11,17 @@ from ghl_desktop.services.agencies import SubAccountInfo
 from ghl_desktop.services.roles import RoleInfo
 
 AGENCY_WIDE = "__agency__"
-NO_ACCESS = "__none__"
 
 
 class AccessPicker(QWidget):
     def __init__(
         self, roles: Sequence[RoleInfo], sub_accounts: Sequence[SubAccountInfo], *,
-        allow_no_access: bool = False, parent: QWidget | None = None,
+        parent: QWidget | None = None,
     ) -> None:  # fmt: skip
         super().__init__(parent)
         self._roles = list(roles)
         self.where = QComboBox()
         self.where.setObjectName("AccessWhere")
-        if allow_no_access:
-            self.where.addItem("No access yet", NO_ACCESS)
         self.where.addItem("Agency-wide", AGENCY_WIDE)
         for sub in sub_accounts:
             if not sub.is_archived:
@@ -41,9 +38,6 @@ class AccessPicker(QWidget):
     def _fill_roles(self) -> None:
         where = self.where.currentData()
         self.role.clear()
-        if where == NO_ACCESS:
-            self.role.setEnabled(False)
-            return
         scope = "agency" if where == AGENCY_WIDE else "sub_account"
         for role in self._roles:
             if role.scope == scope:
@@ -51,7 +45,7 @@ class AccessPicker(QWidget):
         self.role.setEnabled(self.role.count() > 0)
 
     def choose(self, where: str, role_id: str | None = None) -> None:
-        """Preselect a place (a sub-account id, ``AGENCY_WIDE`` or ``NO_ACCESS``) and role."""
+        """Preselect a place (a sub-account id or ``AGENCY_WIDE``) and a role."""
         index = self.where.findData(where)
         if index >= 0:
             self.where.setCurrentIndex(index)
@@ -59,13 +53,11 @@ class AccessPicker(QWidget):
             self.role.setCurrentIndex(role_index)
 
     def role_id(self) -> str | None:
-        """The chosen role's id, or None for "No access yet"."""
-        if self.where.currentData() == NO_ACCESS:
-            return None
+        """The chosen role's id (None only when no role fits the place)."""
         value = self.role.currentData()
         return value if isinstance(value, str) else None
 
     def sub_account_id(self) -> str | None:
         """The chosen sub-account's id, or None for agency-wide access."""
         value = self.where.currentData()
-        return None if value in (AGENCY_WIDE, NO_ACCESS) else str(value)
+        return None if value == AGENCY_WIDE else str(value)

@@ -47,8 +47,9 @@ class DataTable(QTableView):
         model.modelReset.connect(lambda: self.current_item_changed.emit(None))
 
     def current_item(self) -> Any | None:
-        rows = self.selectionModel().selectedRows()
-        return rows[0].data(ITEM_ROLE) if rows else None
+        """The record of the current row (the selected one: selection is single, by row)."""
+        index = self.currentIndex()
+        return index.data(ITEM_ROLE) if index.isValid() else None
 
     def select_row(self, row: int) -> None:
         if 0 <= row < self.model().rowCount():
