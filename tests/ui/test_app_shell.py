@@ -44,15 +44,18 @@ def test_first_start_creates_the_demo_and_signs_its_owner_in(
 ) -> None:
     shell = make_shell(tmp_path / "fresh", None)
     shell.start()
-    assert shell.splash is not None and shell.splash.isVisible()
+    assert shell.splash is not None
+    assert shell.splash.isVisible()
     qtbot.waitUntil(
         lambda: shell.workspace is not None and shell.workspace.snapshot is not None,
         timeout=START_MS,
     )
-    assert shell.startup is not None and shell.startup.demo_created
+    assert shell.startup is not None
+    assert shell.startup.demo_created
     assert shell.splash is None
     window = shell.window
-    assert window is not None and window.isVisible()
+    assert window is not None
+    assert window.isVisible()
     assert window.top_bar.agency_name.text() == AGENCY_NAME
     assert window.top_bar.user_label.text() == f"Signed in as {OWNER_EMAIL}"
     assert auth.auto_sign_in(shell.startup.runtime.uows) is not None
@@ -60,7 +63,8 @@ def test_first_start_creates_the_demo_and_signs_its_owner_in(
 
     # Sign out: the window goes, the sign-in dialog comes; signing in opens a new window.
     dialog = shell.sign_out()
-    assert shell.window is None and dialog.isVisible()
+    assert shell.window is None
+    assert dialog.isVisible()
     qtbot.keyClicks(dialog.email, OWNER_EMAIL)
     qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -68,7 +72,8 @@ def test_first_start_creates_the_demo_and_signs_its_owner_in(
         lambda: shell.workspace is not None and shell.workspace.snapshot is not None,
         timeout=START_MS,
     )
-    assert shell.window is not None and shell.window.isVisible()
+    assert shell.window is not None
+    assert shell.window.isVisible()
 
 
 def test_later_start_without_automatic_sign_in_asks_for_a_password(
@@ -82,9 +87,11 @@ def test_later_start_without_automatic_sign_in_asks_for_a_password(
     shell = make_shell(folder, None)
     shell.start()
     qtbot.waitUntil(lambda: shell.sign_in_dialog is not None, timeout=START_MS)
-    assert shell.startup is not None and not shell.startup.demo_created
+    assert shell.startup is not None
+    assert not shell.startup.demo_created
     assert shell.window is None
-    assert shell.sign_in_dialog is not None and shell.sign_in_dialog.isVisible()
+    assert shell.sign_in_dialog is not None
+    assert shell.sign_in_dialog.isVisible()
 
 
 def test_a_database_that_cannot_open_is_reported(
@@ -96,5 +103,6 @@ def test_a_database_that_cannot_open_is_reported(
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
     assert len(boxes) == 1
     assert "unsupported database URL scheme" in boxes[0].text()
-    assert shell.window is None and shell.splash is None
+    assert shell.window is None
+    assert shell.splash is None
     boxes[0].deleteLater()

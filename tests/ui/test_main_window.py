@@ -52,9 +52,11 @@ def test_switching_sub_account_updates_the_dashboard(
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_Down)  # keyboard: the next sub-account
     qtbot.waitUntil(
-        lambda: owner_window.workspace.snapshot is not None
-        and owner_window.workspace.snapshot.sub_account is not None
-        and owner_window.workspace.snapshot.sub_account.name == target,
+        lambda: (
+            owner_window.workspace.snapshot is not None
+            and owner_window.workspace.snapshot.sub_account is not None
+            and owner_window.workspace.snapshot.sub_account.name == target
+        ),
         timeout=WAIT_MS,
     )
     qtbot.waitUntil(lambda: dashboard.heading.text() == target, timeout=WAIT_MS)

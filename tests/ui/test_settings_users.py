@@ -56,7 +56,8 @@ def test_create_user_with_password_and_role(
     page = _page(qtbot, owner_window)
     location_a = demo.sub_accounts["Restaurant Location A"]
     _create(qtbot, page, location_a, "Staff")
-    assert page.selected_user() is not None and page.selected_user().email == NEW_EMAIL
+    assert page.selected_user() is not None
+    assert page.selected_user().email == NEW_EMAIL
     assert page.model.index(_row(page, NEW_EMAIL), ACCESS).data() == (
         "Staff · Restaurant Location A"
     )
@@ -65,9 +66,7 @@ def test_create_user_with_password_and_role(
     assert auth.sign_in(owner_window.ctx.uows, NEW_EMAIL, NEW_PASSWORD).label == NEW_EMAIL
 
 
-def test_create_user_reports_a_mismatched_password(
-    qtbot: QtBot, owner_window: OpenWindow
-) -> None:
+def test_create_user_reports_a_mismatched_password(qtbot: QtBot, owner_window: OpenWindow) -> None:
     page = _page(qtbot, owner_window)
     click(qtbot, page.new_button)
     dialog = find_dialog(qtbot, page, UserFormDialog)
@@ -121,7 +120,8 @@ def test_grant_and_revoke_roles(qtbot: QtBot, owner_window: OpenWindow, demo: De
     qtbot.waitUntil(
         lambda: _memberships(page) == [("Manager", "Restaurant Location B")], timeout=WAIT_MS
     )
-    assert page.selected_user() is not None and page.selected_user().email == NEW_EMAIL
+    assert page.selected_user() is not None
+    assert page.selected_user().email == NEW_EMAIL
 
 
 def test_edit_deactivate_and_activate(qtbot: QtBot, owner_window: OpenWindow) -> None:
@@ -134,17 +134,19 @@ def test_edit_deactivate_and_activate(qtbot: QtBot, owner_window: OpenWindow) ->
     qtbot.keyClicks(dialog.full_name, "Jane Miller-Smith")
     click(qtbot, dialog.ok_button)
     qtbot.waitUntil(
-        lambda: page.model.item(_row(page, "jane@restaurant.com")).full_name
-        == "Jane Miller-Smith",
+        lambda: page.model.item(_row(page, "jane@restaurant.com")).full_name == "Jane Miller-Smith",
         timeout=WAIT_MS,
     )
     assert page.active_button.text() == "&Deactivate"
     click(qtbot, page.active_button)
-    row = lambda: _row(page, "jane@restaurant.com")  # noqa: E731
-    qtbot.waitUntil(lambda: page.model.index(row(), STATUS).data() == "Deactivated", timeout=WAIT_MS)
+
+    def status() -> str:
+        return str(page.model.index(_row(page, "jane@restaurant.com"), STATUS).data())
+
+    qtbot.waitUntil(lambda: status() == "Deactivated", timeout=WAIT_MS)
     assert page.active_button.text() == "&Activate"
     click(qtbot, page.active_button)
-    qtbot.waitUntil(lambda: page.model.index(row(), STATUS).data() == "Active", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: status() == "Active", timeout=WAIT_MS)
 
 
 def test_the_last_owner_cannot_deactivate_themselves(
