@@ -22,6 +22,7 @@ from ghl_desktop.models.tenancy import (
 )
 from ghl_desktop.services import passwords
 from ghl_desktop.services.actor import Actor
+from ghl_desktop.services.authz import permissions_for_sub_account
 from ghl_desktop.services.catalogue import ensure_catalogue
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.validation import (
@@ -215,7 +216,8 @@ def set_sub_account_archived(
 ) -> SubAccountInfo:
     with uows.system(actor, read_only=True) as probe:
         sub = probe.session.get(SubAccount, sub_account_id)
-        if sub is None:
+        # A sub-account the actor cannot see answers exactly like one that does not exist.
+        if sub is None or not permissions_for_sub_account(probe.session, actor, sub):
             raise NotFound("sub-account", sub_account_id)
         agency_id = sub.agency_id
     with uows.agency(actor, agency_id) as uow:
