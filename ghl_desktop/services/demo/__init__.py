@@ -11,14 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ghl_desktop.services import settings
+from ghl_desktop.services.demo.calendars import seed_calendars
 from ghl_desktop.services.demo.context import DEMO_PASSWORD, DemoContext
+from ghl_desktop.services.demo.crm import seed_crm
+from ghl_desktop.services.demo.pipelines import seed_pipelines
 from ghl_desktop.services.demo.tenancy import seed_tenancy
 from ghl_desktop.services.uow import UnitOfWorkFactory
 
 DEMO_MARKER = "demo_agency_id"
 
-# Each step takes the context built so far and adds its area's data.
-STEPS: list[Callable[[UnitOfWorkFactory, DemoContext], None]] = []
+# Each step takes the context built so far and adds its area's data; later steps read what
+# earlier ones created, so the order matters.
+STEPS: list[Callable[[UnitOfWorkFactory, DemoContext], None]] = [
+    seed_crm,
+    seed_pipelines,
+    seed_calendars,
+]
 
 
 @dataclass(frozen=True)
