@@ -88,6 +88,14 @@ def ctx(demo_runtime: Runtime, tmp_path: Path, qapp: object) -> Iterator[UiConte
     close_ctx(context)
 
 
+@pytest.fixture
+def plain_ctx(runtime: Runtime, tmp_path: Path, qapp: object) -> Iterator[UiContext]:
+    """The UI context over an empty migrated runtime (no demo: for the plumbing tests)."""
+    context = make_ctx(runtime, tmp_path / "prefs.ini")
+    yield context
+    close_ctx(context)
+
+
 @pytest.fixture(autouse=True)
 def _light_theme(qapp: object) -> Iterator[None]:
     """Every test starts (and leaves the app) in the light theme."""

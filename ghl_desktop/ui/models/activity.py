@@ -20,7 +20,18 @@ ENTITY_LABELS = {
 
 
 def entity_label(entity_type: str) -> str:
-    return ENTITY_LABELS.get(entity_type, entity_type.replace("_", " ").capitalize())
+    """A table name as a thing: "opportunities" → "Opportunity" (unless labelled above)."""
+    if entity_type in ENTITY_LABELS:
+        return ENTITY_LABELS[entity_type]
+    words = entity_type.split("_")
+    last = words[-1]
+    if last.endswith("ies"):
+        last = last[:-3] + "y"
+    elif last.endswith("sses"):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith("ss"):
+        last = last[:-1]
+    return " ".join([*words[:-1], last]).capitalize()
 
 
 def _short(value: Any) -> str:
