@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from ghl_desktop.core.permissions import PERMISSIONS
 from ghl_desktop.ui.dialogs.role_form import RoleFormDialog
-from ghl_desktop.ui.models.roles import KIND, PERMISSIONS as PERMISSION_COUNT, SCOPE
+from ghl_desktop.ui.models.roles import KIND, SCOPE
+from ghl_desktop.ui.models.roles import PERMISSIONS as PERMISSION_COUNT
 from ghl_desktop.ui.screens.settings_roles import RolesPage
 from ghl_desktop.ui.widgets.permission_checklist import KEY_ROLE
 from tests.ui.conftest import WAIT_MS, OpenWindow, click, find_dialog
