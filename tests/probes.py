@@ -17,7 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ghl_desktop.core import events as core_events
@@ -34,6 +45,7 @@ from ghl_desktop.models.base import (
     enum_column_type,
 )
 from ghl_desktop.models.tenancy import Agency, SubAccount
+from ghl_desktop.services.uow import UnitOfWork
 
 E = TypeVar("E", bound=type[DomainEvent])
 
@@ -128,3 +140,45 @@ def create_probe_tables(database: Database) -> None:
     tables = [m.__table__ for m in PROBE_MODELS]
     with database.writer.begin() as conn:
         ProbeBase.metadata.create_all(conn, tables=tables)  # type: ignore[arg-type]
+
+
+# -- a durable subscriber whose deliveries can be counted ------------------------------------
+probe_deliveries = Table(
+    "probe_deliveries",
+    ProbeBase.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False),
+    Column("subscriber", String(100), nullable=False),
+)
+
+
+def create_delivery_table(database: Database) -> None:
+    with database.writer.begin() as conn:
+        probe_deliveries.create(conn, checkfirst=True)
+
+
+def deliveries(database: Database, event_id: str | None = None) -> list[tuple[str, str]]:
+    """(event id, subscriber) of every delivery the probe subscribers wrote."""
+    query = select(probe_deliveries.c.event_id, probe_deliveries.c.subscriber)
+    if event_id is not None:
+        query = query.where(probe_deliveries.c.event_id == event_id)
+    with database.reader.connect() as conn:
+        return [(r.event_id, r.subscriber) for r in conn.execute(query.order_by("id"))]
+
+
+class CountingSubscriber:
+    """Writes one probe_deliveries row per handled event, in the delivery's transaction;
+    raises instead for its first ``fail_times`` calls."""
+
+    def __init__(self, name: str, fail_times: int = 0) -> None:
+        self.name = name
+        self.fail_times = fail_times
+        self.calls = 0
+
+    def __call__(self, event: DomainEvent, uow: UnitOfWork) -> None:
+        self.calls += 1
+        uow.session.execute(
+            insert(probe_deliveries).values(event_id=event.event_id, subscriber=self.name)
+        )
+        if self.calls <= self.fail_times:
+            raise RuntimeError(f"{self.name} failure #{self.calls}")

@@ -15,6 +15,7 @@ handed to the bus only after the commit succeeded.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,7 +95,10 @@ class UnitOfWork:
 
     # -- events and transaction ----------------------------------------------------------
     def record(self, *events: DomainEvent) -> None:
-        self._events.extend(events)
+        """Queue events for the outbox. Their ``occurred_at`` is taken from this unit of work's
+        clock, like every other timestamp it writes (redispatch compares it with that clock)."""
+        now = self.clock.now()
+        self._events.extend(dataclasses.replace(e, occurred_at=now) for e in events)
 
     def flush(self) -> None:
         self.session.flush()
