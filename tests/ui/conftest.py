@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from ghl_desktop.bootstrap import Runtime, build_runtime
@@ -98,14 +98,17 @@ def plain_ctx(runtime: Runtime, tmp_path: Path, qapp: object) -> Iterator[UiCont
 
 @pytest.fixture(autouse=True)
 def _light_theme(qapp: object) -> Iterator[None]:
-    """Every test starts (and leaves the app) in the light theme."""
-    from PySide6.QtWidgets import QApplication
-
+    """Every test starts (and leaves the app) in the light theme, with no message box open."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     apply_theme(app, Theme.LIGHT)
     yield
     apply_theme(app, Theme.LIGHT)
+    # A message box left open by a failed test must not show up in the next one.
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMessageBox):
+            widget.done(0)
+            widget.deleteLater()
 
 
 def wait_idle(qtbot: QtBot, ctx: UiContext) -> None:
