@@ -11,11 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ghl_desktop.services import settings
+from ghl_desktop.services.demo.activity import seed_activity_example, seed_tasks_and_notes
+from ghl_desktop.services.demo.ai import seed_ai
 from ghl_desktop.services.demo.calendars import seed_calendars
 from ghl_desktop.services.demo.context import DEMO_PASSWORD, DemoContext
+from ghl_desktop.services.demo.conversations import seed_conversations
 from ghl_desktop.services.demo.crm import seed_crm
+from ghl_desktop.services.demo.integrations import seed_integrations
+from ghl_desktop.services.demo.marketing import seed_marketing
+from ghl_desktop.services.demo.payments import seed_payments
 from ghl_desktop.services.demo.pipelines import seed_pipelines
+from ghl_desktop.services.demo.sites import seed_sites
 from ghl_desktop.services.demo.tenancy import seed_tenancy
+from ghl_desktop.services.demo.workflows import seed_workflows
 from ghl_desktop.services.uow import UnitOfWorkFactory
 
 DEMO_MARKER = "demo_agency_id"
@@ -26,6 +34,15 @@ STEPS: list[Callable[[UnitOfWorkFactory, DemoContext], None]] = [
     seed_crm,
     seed_pipelines,
     seed_calendars,
+    seed_marketing,
+    seed_payments,
+    seed_sites,
+    seed_workflows,  # sends the marketing templates, listens to the sites' form
+    seed_conversations,
+    seed_tasks_and_notes,
+    seed_ai,  # answers on the conversations' webchat channel
+    seed_integrations,
+    seed_activity_example,
 ]
 
 

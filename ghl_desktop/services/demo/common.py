@@ -26,6 +26,9 @@ LOCATION_B = "Restaurant Location B"
 CURRENCY = "USD"
 # The contact every example of the description points at ("contact-456", "John Doe").
 FEATURED_EMAIL = "john@example.com"
+# A website lead who signed up a day ago: the description's Welcome Series run is hers.
+NEW_LEAD_EMAIL = "maria.santos@gmail.com"
+NEW_LEAD_AGE = timedelta(days=1, minutes=5)
 T = TypeVar("T")
 
 

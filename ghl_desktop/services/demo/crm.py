@@ -14,6 +14,8 @@ from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, Life
 from ghl_desktop.models.custom_fields import CustomFieldType
 from ghl_desktop.services.demo.common import (
     FEATURED_EMAIL,
+    NEW_LEAD_AGE,
+    NEW_LEAD_EMAIL,
     Location,
     days_ago,
     demo_random,
@@ -53,6 +55,20 @@ FEATURED = Person(
     lifecycle_stage=LifecycleStage.LEAD,
     lead_score=65,
     custom_fields={"company_size": "11-50", "industry": "technology", "annual_revenue": 500000},
+)
+NEW_LEAD = Person(
+    first_name="Maria",
+    last_name="Santos",
+    email=NEW_LEAD_EMAIL,
+    phone="+16465550123",
+    company="",
+    address1="88 Orchard St",
+    city="New York",
+    state="NY",
+    postal_code="10002",
+    source="website_form",
+    lifecycle_stage=LifecycleStage.LEAD,
+    lead_score=30,
 )
 
 
@@ -127,8 +143,9 @@ def _build(uow: UnitOfWork, location: Location) -> None:
     contacts: list[Contact] = []
     if location.is_main:
         factory.reserve(FEATURED.email, FEATURED.phone)
-        featured = _contact(FEATURED, now - timedelta(days=40), location.manager_id)
-        contacts.append(featured)
+        factory.reserve(NEW_LEAD.email, NEW_LEAD.phone)
+        contacts.append(_contact(FEATURED, now - timedelta(days=40), location.manager_id))
+        contacts.append(_contact(NEW_LEAD, now - NEW_LEAD_AGE, location.staff_ids[0]))
     for _ in range(location.contact_count):
         person = factory.person()
         owner = rng.choice(location.team) if rng.random() < 0.8 else None
