@@ -68,8 +68,9 @@ def _action(changes: dict[str, dict[str, Any]]) -> str:
 
 
 def _entity_id(obj: Base) -> str:
-    identity = inspect(obj).identity
-    return "" if identity is None else ":".join(str(part) for part in identity)
+    # Not the identity key: rows created by this flush get theirs only after the flush hooks.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ":".join(str(part) for part in key if part is not None)
 
 
 def activity_rows(
