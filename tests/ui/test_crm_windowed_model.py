@@ -1,0 +1,230 @@
+"""The windowed table model without a window: placeholders at once, blocks loaded in the
+background and cached, a bounded cache, refresh without flashing, a new source swapped in
+only when it answered, sorting asked of the caller, and the last of a million rows answered
+quickly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtTest import QAbstractItemModelTester
+from pytestqt.qtbot import QtBot
+
+from ghl_desktop.ui.models.base import ITEM_ROLE
+from ghl_desktop.ui.models.windowed import LOADING_TEXT, Column, WindowedTableModel
+from ghl_desktop.ui.ops import OpRunner
+from tests.ui.conftest import WAIT_MS
+
+
+@dataclass
+class NumberSource:
+    """Row i is the number ``i * step``; counts how it was read."""
+
+    rows: int
+    step: int = 1
+    fetches: list[tuple[int, int]] = field(default_factory=list)
+    gate: threading.Event | None = None
+
+    def count(self) -> int:
+        return self.rows
+
+    def fetch(self, offset: int, limit: int) -> Sequence[int]:
+        if self.gate is not None:
+            self.gate.wait(5)
+        self.fetches.append((offset, limit))
+        return [i * self.step for i in range(offset, min(offset + limit, self.rows))]
+
+
+COLUMNS = [
+    Column[int]("n", "Number", str, sortable=True),
+    Column[int]("half", "Half", lambda n: str(n // 2)),
+]
+
+
+@pytest.fixture
+def runner(qapp: object) -> Iterator[OpRunner]:
+    ops = OpRunner()
+    yield ops
+    ops.shutdown()
+
+
+def _model(
+    runner: OpRunner, qtbot: QtBot, source: NumberSource, **kw: int
+) -> WindowedTableModel[int]:
+    model = WindowedTableModel[int](runner, COLUMNS, **kw)
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
+        model.set_source(source)
+    return model
+
+
+def _settle(qtbot: QtBot, runner: OpRunner) -> None:
+    qtbot.wait(5)  # let the request timer fire
+    qtbot.waitUntil(lambda: runner.idle, timeout=WAIT_MS)
+
+
+def test_count_and_first_block_arrive_together(qtbot: QtBot, runner: OpRunner) -> None:
+    source = NumberSource(1234)
+    model = _model(runner, qtbot, source, block_rows=50)
+    QAbstractItemModelTester(model)
+    assert model.rowCount() == 1234
+    assert model.columnCount() == 2
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "Half"
+    assert model.index(0, 0).data() == "0"
+    assert model.index(49, 1).data() == "24"
+    assert source.fetches == [(0, 50)]
+    assert model.rowCount(model.index(0, 0)) == 0
+    assert model.data(QModelIndex()) is None
+
+
+def test_a_missing_block_shows_a_placeholder_then_loads(qtbot: QtBot, runner: OpRunner) -> None:
+    source = NumberSource(10_000)
+    model = _model(runner, qtbot, source, block_rows=100)
+    index = model.index(5_432, 0)
+    assert index.data() == LOADING_TEXT
+    assert model.index(5_432, 1).data() == ""
+    assert index.data(ITEM_ROLE) is None
+    assert index.data(Qt.ItemDataRole.ForegroundRole) is not None
+    with qtbot.waitSignal(model.dataChanged, timeout=WAIT_MS) as changed:
+        pass
+    first, last = changed.args[:2]
+    assert (first.row(), last.row()) == (5_400, 5_499)
+    assert index.data() == "5432"
+    assert index.data(ITEM_ROLE) == 5_432
+    assert index.data(Qt.ItemDataRole.ForegroundRole) is None
+    # Asked again: served from the cache.
+    before = list(source.fetches)
+    for row in range(5_400, 5_500):
+        model.index(row, 1).data()
+    _settle(qtbot, runner)
+    assert source.fetches == before
+
+
+def test_one_paint_asks_once_per_block(qtbot: QtBot, runner: OpRunner) -> None:
+    source = NumberSource(10_000)
+    model = _model(runner, qtbot, source, block_rows=100)
+    for row in range(150, 260):  # blocks 1 and 2, each cell asked many times
+        for column in range(2):
+            model.index(row, column).data()
+            model.index(row, column).data(Qt.ItemDataRole.ForegroundRole)
+    _settle(qtbot, runner)
+    assert sorted(source.fetches) == [(0, 100), (100, 100), (200, 100)]
+    assert model.block_requests == 2
+
+
+def test_the_cache_is_bounded(qtbot: QtBot, runner: OpRunner) -> None:
+    source = NumberSource(100_000)
+    model = _model(runner, qtbot, source, block_rows=10, max_cached_blocks=4)
+    for block in range(1, 12):
+        model.index(block * 10, 0).data()
+        _settle(qtbot, runner)
+    assert len(model.cached_blocks()) == 4
+    assert model.cached_blocks() == [8, 9, 10, 11]
+    assert model.record(0) is None  # evicted: asked again when shown
+
+
+def test_a_fast_scroll_loads_what_is_shown_last(qtbot: QtBot, runner: OpRunner) -> None:
+    gate = threading.Event()
+    source = NumberSource(1_000_000)
+    model = _model(runner, qtbot, source, block_rows=100)
+    source.gate = gate
+    # A drag of the scroll bar: hundreds of positions painted before any block comes back.
+    for block in range(0, 9_000, 30):
+        model.index(block * 100 + 5, 0).data()
+        qtbot.wait(0)
+    gate.set()
+    _settle(qtbot, runner)
+    # Only a handful of reads ran, and the last position shown is loaded.
+    assert model.block_requests <= 12
+    assert model.index(8_970 * 100 + 5, 0).data() == str(897_005)
+
+
+def test_refresh_keeps_rows_on_screen_until_fresh_ones_arrive(
+    qtbot: QtBot, runner: OpRunner
+) -> None:
+    source = NumberSource(300)
+    model = _model(runner, qtbot, source, block_rows=100)
+    model.index(150, 0).data()
+    _settle(qtbot, runner)
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    source.step = 10
+    source.rows = 250
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
+        model.refresh()
+    assert resets == []  # no reset: selection and scroll position stay
+    assert model.rowCount() == 250
+    assert model.index(5, 0).data() == "50"  # the first block came with the count
+    assert model.index(150, 0).data() == "150"  # stale, still shown while it reloads
+    _settle(qtbot, runner)
+    assert model.index(150, 0).data() == "1500"
+
+
+def test_a_new_source_replaces_the_old_one_when_it_answered(qtbot: QtBot, runner: OpRunner) -> None:
+    model = _model(runner, qtbot, NumberSource(500), block_rows=100)
+    gate = threading.Event()
+    model.set_source(NumberSource(40, step=3, gate=gate))
+    assert model.rowCount() == 500  # the old list stays until the new one answers
+    assert model.index(7, 0).data() == "7"
+    with qtbot.waitSignal(model.modelReset, timeout=WAIT_MS):
+        gate.set()
+    assert model.rowCount() == 40
+    assert model.index(7, 0).data() == "21"
+
+
+def test_only_the_newest_source_is_shown(qtbot: QtBot, runner: OpRunner) -> None:
+    model = WindowedTableModel[int](runner, COLUMNS)
+    slow_gate = threading.Event()
+    model.set_source(NumberSource(10, gate=slow_gate))
+    model.set_source(NumberSource(20, step=2))
+    qtbot.waitUntil(lambda: model.rowCount() == 20, timeout=WAIT_MS)
+    slow_gate.set()
+    _settle(qtbot, runner)
+    assert model.rowCount() == 20
+    assert model.index(3, 0).data() == "6"
+
+
+def test_sort_is_asked_of_the_caller_for_sortable_columns(qtbot: QtBot, runner: OpRunner) -> None:
+    model = _model(runner, qtbot, NumberSource(5))
+    asked: list[tuple[str, bool]] = []
+    model.sort_requested.connect(lambda key, desc: asked.append((key, desc)))
+    model.sort(0, Qt.SortOrder.DescendingOrder)
+    model.sort(1, Qt.SortOrder.AscendingOrder)  # not sortable
+    assert asked == [("n", True)]
+    assert model.column_of("half") == 1
+    assert model.column_of("nope") == -1
+
+
+def test_records_of_a_selection_include_rows_not_loaded(qtbot: QtBot, runner: OpRunner) -> None:
+    source = NumberSource(10_000)
+    model = _model(runner, qtbot, source, block_rows=100)
+    read = model.fetch_rows_call([(98, 101), (5_000, 5_001)])
+    assert read() == [98, 99, 100, 101, 5_000, 5_001]
+    assert (98, 1) not in source.fetches  # cached rows are not read again
+
+
+def test_last_of_a_million_rows_answers_quickly(qtbot: QtBot, runner: OpRunner) -> None:
+    source = NumberSource(1_000_000)
+    model = _model(runner, qtbot, source)
+    last = model.index(999_999, 0)
+    started = time.perf_counter()
+    assert last.data() == LOADING_TEXT  # at once: no read on the Qt thread
+    assert time.perf_counter() - started < 0.01
+    qtbot.waitUntil(lambda: last.data() == "999999", timeout=WAIT_MS)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_failed_read_is_reported(qtbot: QtBot, runner: OpRunner) -> None:
+    class Broken(NumberSource):
+        def count(self) -> int:
+            raise RuntimeError("disk on fire")
+
+    model = WindowedTableModel[int](runner, COLUMNS)
+    with qtbot.waitSignal(model.failed, timeout=WAIT_MS) as failed:
+        model.set_source(Broken(3))
+    assert "disk on fire" in str(failed.args[0])
+    assert model.rowCount() == 0
