@@ -1,0 +1,1 @@
+"""The CRM screens: contacts list, contact detail, tasks, and their settings pages."""
