@@ -5,6 +5,7 @@ PACKAGES=(
     libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3   # Qt offscreen
     xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0  # Qt on X
     postgresql-15                                            # PostgreSQL tests
+    chromium fonts-liberation                                # e2e: Playwright drives Debian's Chromium
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do
