@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from ghl_desktop.core.clock import utcnow
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.models.base import (
+    ArchiveMixin,
     Base,
     IdMixin,
     SoftDeleteMixin,
@@ -46,8 +47,9 @@ class LifecycleStage(enum.StrEnum):
     OTHER = "other"
 
 
-class Contact(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
+class Contact(IdMixin, TimestampMixin, SoftDeleteMixin, ArchiveMixin, TenantMixin, Base):
     """A person the sub-account talks to. Deleting is soft: history (messages, payments) stays.
+    Archiving (``archived_at``) only takes the contact out of the everyday lists.
 
     ``email`` is stored stripped and lower-case, ``phone`` in E.164 (``+14155552671``); services
     parse national numbers with the sub-account's country before assigning them.

@@ -54,6 +54,71 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "bulk_actions",
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "add_tag",
+                "remove_tag",
+                "assign_user",
+                "set_lifecycle_stage",
+                "delete",
+                "restore",
+                "export",
+                name="bulk_action_kind",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "running",
+                "completed",
+                "cancelled",
+                "failed",
+                "undone",
+                name="bulk_action_status",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.String(length=36), nullable=True),
+        sa.Column("params", ghl_desktop.models.base.JSONDoc(), nullable=False),
+        sa.Column("selection", ghl_desktop.models.base.JSONDoc(), nullable=False),
+        sa.Column("description", sa.String(length=300), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("changed", sa.Integer(), nullable=False),
+        sa.Column("finished_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("undone_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sub_account_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["sub_account_id"],
+            ["sub_accounts.id"],
+            name=op.f("fk_bulk_actions_sub_account_id_sub_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_bulk_actions_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bulk_actions")),
+    )
+    with op.batch_alter_table("bulk_actions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_bulk_actions_sub_account_created", ["sub_account_id", "created_at"], unique=False
+        )
+
+    op.create_table(
         "calendar_types",
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -280,6 +345,7 @@ def upgrade() -> None:
         sa.Column("created_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("archived_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sub_account_id", sa.String(length=36), nullable=False),
         sa.CheckConstraint("phone LIKE '+%'", name=op.f("ck_contacts_phone_e164")),
         sa.CheckConstraint("email = lower(email)", name=op.f("ck_contacts_email_lowercase")),
@@ -320,6 +386,26 @@ def upgrade() -> None:
             "ix_contacts_sub_account_stage", ["sub_account_id", "lifecycle_stage"], unique=False
         )
 
+    op.create_table(
+        "custom_values",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sub_account_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["sub_account_id"],
+            ["sub_accounts.id"],
+            name=op.f("fk_custom_values_sub_account_id_sub_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_custom_values")),
+        sa.UniqueConstraint(
+            "sub_account_id", "key", name=op.f("uq_custom_values_sub_account_id_key")
+        ),
+    )
     op.create_table(
         "email_templates",
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -594,6 +680,37 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "smart_lists",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("filter", ghl_desktop.models.base.JSONDoc(), nullable=False),
+        sa.Column("owner_user_id", sa.String(length=36), nullable=True),
+        sa.Column("is_shared", sa.Boolean(), nullable=False),
+        sa.Column("columns", ghl_desktop.models.base.JSONDoc(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sub_account_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_user_id"],
+            ["users.id"],
+            name=op.f("fk_smart_lists_owner_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_account_id"],
+            ["sub_accounts.id"],
+            name=op.f("fk_smart_lists_sub_account_id_sub_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_smart_lists")),
+    )
+    with op.batch_alter_table("smart_lists", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_smart_lists_sub_account_position", ["sub_account_id", "position"], unique=False
+        )
+
+    op.create_table(
         "sms_templates",
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
@@ -830,6 +947,33 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "bulk_action_items",
+        sa.Column("bulk_action_id", sa.String(length=36), nullable=False),
+        sa.Column("contact_id", sa.String(length=36), nullable=False),
+        sa.Column("previous_value", sa.String(length=100), nullable=True),
+        sa.Column("created_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sub_account_id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bulk_action_id"],
+            ["bulk_actions.id"],
+            name=op.f("fk_bulk_action_items_bulk_action_id_bulk_actions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_bulk_action_items_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sub_account_id"],
+            ["sub_accounts.id"],
+            name=op.f("fk_bulk_action_items_sub_account_id_sub_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("bulk_action_id", "contact_id", name=op.f("pk_bulk_action_items")),
+    )
     op.create_table(
         "calendar_team_members",
         sa.Column("calendar_id", sa.String(length=36), nullable=False),
@@ -3274,6 +3418,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_calendar_team_members_sub_account_user")
 
     op.drop_table("calendar_team_members")
+    op.drop_table("bulk_action_items")
     with op.batch_alter_table("availability_rules", schema=None) as batch_op:
         batch_op.drop_index("ix_availability_rules_sub_account_calendar")
 
@@ -3305,6 +3450,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_sms_templates_sub_account_name")
 
     op.drop_table("sms_templates")
+    with op.batch_alter_table("smart_lists", schema=None) as batch_op:
+        batch_op.drop_index("ix_smart_lists_sub_account_position")
+
+    op.drop_table("smart_lists")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index("ix_products_sub_account_active")
 
@@ -3350,6 +3499,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_email_templates_sub_account_name")
 
     op.drop_table("email_templates")
+    op.drop_table("custom_values")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_sub_account_stage")
         batch_op.drop_index("ix_contacts_sub_account_phone")
@@ -3378,6 +3528,10 @@ def downgrade() -> None:
 
     op.drop_table("calendars")
     op.drop_table("calendar_types")
+    with op.batch_alter_table("bulk_actions", schema=None) as batch_op:
+        batch_op.drop_index("ix_bulk_actions_sub_account_created")
+
+    op.drop_table("bulk_actions")
     with op.batch_alter_table("ai_agents", schema=None) as batch_op:
         batch_op.drop_index("ix_ai_agents_sub_account_name")
 

@@ -1,0 +1,252 @@
+"""What a windowed contacts table needs: a count and any page of rows, fast at a million.
+
+``fetch_rows`` first finds the page's ids with an id-only query (which an index on the sort
+columns can answer without touching the table), then loads just those rows and their tags.
+Deep pages are read from the other end: the rows at offset 990,000 of 1,000,000 are the rows at
+offset 9,950 in the reverse order, so no query skips more than half the list; the row at the
+end of a page is remembered so the next page continues from it (keyset) instead of skipping.
+
+Sorting always ends with the id, so equal keys keep a stable order between pages.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+
+from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.models.crm import Contact, ContactTag, Tag
+from ghl_desktop.services.actor import Actor
+from ghl_desktop.services.contact_query import ContactSelection, selection_conditions
+from ghl_desktop.services.smart_lists.filters import Group
+from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
+
+MAX_LIMIT = 1_000
+# Below this offset a plain OFFSET is cheaper than counting first.
+REVERSE_FROM = 5_000
+
+SORT_KEYS: dict[str, tuple[Any, ...]] = {
+    "created_at": (Contact.created_at,),
+    "updated_at": (Contact.updated_at,),
+    "name": (Contact.last_name, Contact.first_name),
+    "first_name": (Contact.first_name, Contact.last_name),
+    "last_name": (Contact.last_name, Contact.first_name),
+    "email": (Contact.email,),
+    "phone": (Contact.phone,),
+    "company": (Contact.company,),
+    "lead_score": (Contact.lead_score,),
+    "lifecycle_stage": (Contact.lifecycle_stage,),
+}
+
+# Columns a contacts table can show: (key, header, sort key or None when not sortable).
+LIST_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("name", "Name", "name"),
+    ("email", "Email", "email"),
+    ("phone", "Phone", "phone"),
+    ("company", "Company", "company"),
+    ("lifecycle_stage", "Stage", "lifecycle_stage"),
+    ("lead_score", "Score", "lead_score"),
+    ("tags", "Tags", None),
+    ("assigned_user_id", "Assigned to", None),
+    ("city", "City", None),
+    ("source", "Source", None),
+    ("created_at", "Created", "created_at"),
+    ("updated_at", "Updated", "updated_at"),
+)
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One line of the contacts table (light: no ORM object, tags as one string)."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    company: str
+    city: str
+    source: str
+    lifecycle_stage: str
+    lead_score: int
+    assigned_user_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    is_archived: bool
+    tags: str
+    custom_fields: dict[str, Any]
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+_ROW_COLUMNS = (
+    Contact.id, Contact.first_name, Contact.last_name, Contact.email, Contact.phone,
+    Contact.company, Contact.city, Contact.source, Contact.lifecycle_stage, Contact.lead_score,
+    Contact.assigned_user_id, Contact.created_at, Contact.updated_at, Contact.archived_at,
+    Contact.custom_fields,
+)  # fmt: skip
+
+
+def _selection(
+    filter: Group | dict[str, Any] | str | None, search: str | None, include_archived: bool
+) -> ContactSelection:
+    return ContactSelection(filter, search, include_archived)
+
+
+def count_in(uow: UnitOfWork, selection: ContactSelection) -> int:
+    stmt = select(func.count()).select_from(Contact).where(*selection_conditions(uow, selection))
+    return int(uow.session.scalar(stmt) or 0)
+
+
+def count(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str,
+    filter: Group | dict[str, Any] | str | None = None, search: str | None = None, *,
+    include_archived: bool = False,
+) -> int:  # fmt: skip
+    """How many live contacts match (not archived ones unless ``include_archived``)."""
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("contacts.read")
+        return count_in(uow, _selection(filter, search, include_archived))
+
+
+# -- keyset memory ----------------------------------------------------------------------------
+class _Bookmarks:
+    """The sort key of the last row of recently served pages, per query, so a page that starts
+    right after one of them is read with a keyset condition instead of an OFFSET."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_bookmarks = _Bookmarks()
+
+
+def forget_bookmarks() -> None:
+    """Drop remembered page ends (tests; after bulk changes the GUI reloads anyway)."""
+    _bookmarks.clear()
+
+
+def _after(columns: tuple[Any, ...], values: tuple[Any, ...], descending: bool) -> Any:
+    """Rows strictly after ``values`` in (columns..., id) order; NULL keys are not supported
+    (the caller falls back to OFFSET for them)."""
+    terms: list[ColumnElement[bool]] = []
+    for i, col in enumerate(columns):
+        equal = [c == v for c, v in zip(columns[:i], values[:i], strict=True)]
+        beyond = col < values[i] if descending else col > values[i]
+        terms.append(and_(*equal, beyond))
+    return or_(*terms)
+
+
+def _id_page(
+    uow: UnitOfWork, conditions: list[ColumnElement[bool]], sort_key: str, descending: bool,
+    offset: int, limit: int, signature: tuple[Any, ...],
+) -> list[str]:  # fmt: skip
+    columns = (*SORT_KEYS[sort_key], Contact.id)
+    order = [c.desc() if descending else c.asc() for c in columns]
+    stmt: Select[Any] = select(*columns).where(*conditions).order_by(*order)
+    mark = _bookmarks.get((*signature, offset)) if offset else None
+    if mark is not None:
+        stmt = stmt.where(_after(columns, mark, descending)).limit(limit)
+    else:
+        stmt = stmt.offset(offset).limit(limit)
+    rows = uow.session.execute(stmt).all()
+    if rows and all(v is not None for v in rows[-1]):
+        _bookmarks.put((*signature, offset + len(rows)), tuple(rows[-1]))
+    return [r[-1] for r in rows]
+
+
+def fetch_rows(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, *,
+    filter: Group | dict[str, Any] | str | None = None, search: str | None = None,
+    sort_key: str = "created_at", descending: bool = True, offset: int = 0, limit: int = 100,
+    include_archived: bool = False, total: int | None = None,
+) -> list[ContactRow]:  # fmt: skip
+    """Rows ``offset .. offset+limit`` of the list in the chosen order. Pass ``total`` (from
+    ``count``) when known: deep pages then skip counting again."""
+    if sort_key not in SORT_KEYS:
+        raise ValidationError("sort_key", f"must be one of {', '.join(SORT_KEYS)}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}, got {limit}")
+    if offset < 0:
+        raise ValidationError("offset", f"must not be negative, got {offset}")
+    selection = _selection(filter, search, include_archived)
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("contacts.read")
+        conditions = selection_conditions(uow, selection)
+        group_key = (
+            repr(filter.to_json()) if isinstance(filter, Group) else repr(filter),
+            search, include_archived, sub_account_id,
+        )  # fmt: skip
+        ids: list[str]
+        if offset >= REVERSE_FROM:
+            if total is None:
+                total = count_in(uow, selection)
+            if offset >= total:
+                return []
+        if total is not None and offset >= REVERSE_FROM and offset > total // 2:
+            end = min(offset + limit, total)
+            signature = (*group_key, sort_key, not descending)
+            ids = _id_page(
+                uow, conditions, sort_key, not descending, total - end, end - offset, signature
+            )
+            ids.reverse()
+        else:
+            signature = (*group_key, sort_key, descending)
+            ids = _id_page(uow, conditions, sort_key, descending, offset, limit, signature)
+        return load_rows(uow, ids)
+
+
+def load_rows(uow: UnitOfWork, ids: list[str]) -> list[ContactRow]:
+    """Rows for ``ids`` in that order (ids that are not live contacts are left out)."""
+    if not ids:
+        return []
+    found = {r.id: r for r in uow.session.execute(select(*_ROW_COLUMNS).where(Contact.id.in_(ids)))}
+    tags: dict[str, list[str]] = {}
+    for contact_id, name in uow.session.execute(
+        select(ContactTag.contact_id, Tag.name)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id.in_(ids))
+        .order_by(Tag.name_key)
+    ):
+        tags.setdefault(contact_id, []).append(name)
+    rows = []
+    for cid in ids:
+        r = found.get(cid)
+        if r is None:
+            continue
+        rows.append(
+            ContactRow(
+                r.id, r.first_name, r.last_name, r.email, r.phone, r.company, r.city, r.source,
+                str(r.lifecycle_stage), r.lead_score, r.assigned_user_id, r.created_at,
+                r.updated_at, r.archived_at is not None, ", ".join(tags.get(cid, ())),
+                dict(r.custom_fields or {}),
+            )
+        )  # fmt: skip
+    return rows
