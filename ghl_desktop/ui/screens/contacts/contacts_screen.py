@@ -1,0 +1,96 @@
+"""Contacts: the list (search, smart lists, filters, columns) with the actions on contacts -
+new contact, import, export, bulk actions and their log - and a contact's detail page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ghl_desktop.ui.context import UiContext
+from ghl_desktop.ui.ops import ReadOp
+from ghl_desktop.ui.qt_bridge import Change
+from ghl_desktop.ui.screens.base import Screen
+from ghl_desktop.ui.screens.contacts.contact_list import ContactListPanel
+from ghl_desktop.ui.screens.contacts.loaders import load_lookups
+from ghl_desktop.ui.screens.contacts.lookups import EMPTY_LOOKUPS, CrmLookups
+from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
+
+# What the contacts screen follows on the bridge (event names up to their first dot).
+CRM_TOPICS = (
+    "contact", "contacts", "tag", "note", "task", "smart_list", "bulk_action", "custom_field",
+)  # fmt: skip
+
+
+class ContactsScreen(Screen):
+    def __init__(self, ctx: UiContext, workspace: Workspace) -> None:
+        super().__init__(ctx, workspace)
+        self.setObjectName("ContactsScreen")
+        self.lookups: CrmLookups = EMPTY_LOOKUPS
+        self.lookups_for: str | None = None
+        heading = QLabel("Contacts")
+        heading.setProperty("role", "heading")
+        self.new_button = QPushButton("&New contact…")
+        self.new_button.setObjectName("NewContact")
+        self.action_bar = QHBoxLayout()
+        self.action_bar.setSpacing(8)
+        self.action_bar.addWidget(heading)
+        self.action_bar.addStretch(1)
+        self.action_bar.addWidget(self.new_button)
+        self.list_panel = ContactListPanel(ctx, workspace)
+        list_page = QWidget()
+        list_layout = QVBoxLayout(list_page)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addLayout(self.action_bar)
+        list_layout.addWidget(self.list_panel, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(list_page)
+        self.empty = QLabel("Choose a sub-account to see its contacts.")
+        self.empty.setProperty("role", "muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 12)
+        layout.addWidget(self.pages, 1)
+        self.list_page = list_page
+
+    # -- Screen ----------------------------------------------------------------------------
+    def concerns(self, change: Change) -> bool:
+        sub = self.snapshot.sub_account if self.snapshot else None
+        same_place = change.sub_account_id is None or (
+            sub is not None and change.sub_account_id == sub.id
+        )
+        return same_place and change.concerns(*CRM_TOPICS)
+
+    def workspace_changed(self, snapshot: WorkspaceSnapshot) -> None:
+        self.new_button.setVisible(snapshot.can("contacts.write"))
+
+    def refresh(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            self.pages.setCurrentWidget(self.empty)
+            return
+        sub_id = snapshot.sub_account.id
+        if self.pages.currentWidget() is self.empty:
+            self.pages.setCurrentWidget(self.list_page)
+        if self.list_panel.sub_account_id != sub_id:
+            # The list starts at once; the lookups (tags, fields, users) follow.
+            same = self.lookups_for == sub_id
+            self.list_panel.show_sub_account(sub_id, self.lookups if same else EMPTY_LOOKUPS)
+        else:
+            self.list_panel.refresh()
+        uows, actor = self.ctx.uows, snapshot.actor
+        ReadOp(
+            self.ctx.ops, self, lambda: load_lookups(uows, actor, sub_id), key="lookups"
+        ).success(lambda lookups: self._lookups_loaded(sub_id, lookups)).run()
+
+    def _lookups_loaded(self, sub_id: str, lookups: CrmLookups) -> None:
+        self.lookups, self.lookups_for = lookups, sub_id
+        if self.list_panel.sub_account_id == sub_id:
+            self.list_panel.set_lookups(lookups)

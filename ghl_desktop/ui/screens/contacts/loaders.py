@@ -1,0 +1,35 @@
+"""Plain functions the CRM screens run on reader threads: each gathers what one part of a screen
+shows from the services, in one background read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ghl_desktop.services import contact_listing, tags
+from ghl_desktop.services.actor import Actor
+from ghl_desktop.services.smart_lists import service as smart_lists
+from ghl_desktop.services.smart_lists.service import SmartListInfo
+from ghl_desktop.services.uow import UnitOfWorkFactory
+from ghl_desktop.ui.screens.contacts.lookups import CrmLookups, TagChoice
+
+
+def load_lookups(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> CrmLookups:
+    found = tags.list_tags(uows, actor, sub_account_id)
+    return CrmLookups(
+        tags=tuple(TagChoice(t.id, t.name, t.colour, t.contact_count) for t in found),
+    )
+
+
+@dataclass(frozen=True)
+class SmartListState:
+    lists: tuple[SmartListInfo, ...]
+    counts: dict[str, int]
+    total: int  # every live, unarchived contact
+
+
+def load_smart_lists(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> SmartListState:
+    return SmartListState(
+        tuple(smart_lists.list_smart_lists(uows, actor, sub_account_id)),
+        smart_lists.smart_list_counts(uows, actor, sub_account_id),
+        contact_listing.count(uows, actor, sub_account_id),
+    )
