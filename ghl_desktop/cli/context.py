@@ -65,7 +65,7 @@ def open_context(args: argparse.Namespace, *, migrate: bool = True) -> Context:
                 raise ValidationError("password", f"set {PASSWORD_ENV} to act as {args.as_user}")
             password = getpass.getpass(f"Password for {args.as_user}: ")
         try:
-            actor = auth.sign_in(runtime.uows, args.as_user, password)
+            actor = auth.sign_in(runtime.uows, args.as_user, password, record_login=False)
         except BaseException:
             runtime.close()
             raise

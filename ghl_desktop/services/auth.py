@@ -30,10 +30,14 @@ def lockout_for(failed_count: int) -> timedelta:
     return min(MAX_LOCKOUT, lock)
 
 
-def sign_in(uows: UnitOfWorkFactory, email: str, password: str) -> Actor:
+def sign_in(
+    uows: UnitOfWorkFactory, email: str, password: str, *, record_login: bool = True
+) -> Actor:
     """Return the actor for valid credentials; otherwise raise AuthenticationFailed.
 
-    A failed attempt is counted (and commits) even though the sign-in fails."""
+    A failed attempt is counted (and commits) even though the sign-in fails. A command-line
+    ``--as`` checks credentials on every command: it passes ``record_login=False`` so that a
+    command refused later changes nothing (no ``last_login_at`` stamp per command)."""
     with uows.system() as uow:
         now = uow.clock.now()
         user = uow.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
@@ -49,9 +53,11 @@ def sign_in(uows: UnitOfWorkFactory, email: str, password: str) -> Actor:
             user.locked_until = now + lock if lock else None
             uow.commit()
             raise AuthenticationFailed("wrong email or password")
-        user.failed_login_count = 0
-        user.locked_until = None
-        user.last_login_at = now
+        if user.failed_login_count or user.locked_until is not None:
+            user.failed_login_count = 0
+            user.locked_until = None
+        if record_login:
+            user.last_login_at = now
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
         uow.commit()

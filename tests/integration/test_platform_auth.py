@@ -123,3 +123,10 @@ def test_auto_sign_in(runtime: Runtime, tenant: Tenant) -> None:
     assert actor.user_id == tenant.owner.user_id
     auth.set_auto_sign_in(runtime.uows, tenant.owner, False)
     assert auth.auto_sign_in(runtime.uows) is None
+
+
+def test_checking_credentials_without_recording_a_login(runtime: Runtime, tenant: Tenant) -> None:
+    before = _user(runtime)
+    actor = auth.sign_in(runtime.uows, EMAIL, TEST_PASSWORD, record_login=False)
+    assert actor.user_id == tenant.owner.user_id
+    assert _user(runtime) == before
