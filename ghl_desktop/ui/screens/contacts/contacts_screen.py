@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ghl_desktop.ui.context import UiContext
+from ghl_desktop.ui.dialogs.contact_form import ContactFormDialog
 from ghl_desktop.ui.ops import ReadOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
@@ -34,6 +35,7 @@ class ContactsScreen(Screen):
         self.setObjectName("ContactsScreen")
         self.lookups: CrmLookups = EMPTY_LOOKUPS
         self.lookups_for: str | None = None
+        self.opened_contact_id: str | None = None
         heading = QLabel("Contacts")
         heading.setProperty("role", "heading")
         self.new_button = QPushButton("&New contact…")
@@ -59,6 +61,7 @@ class ContactsScreen(Screen):
         layout.setContentsMargins(24, 20, 24, 12)
         layout.addWidget(self.pages, 1)
         self.list_page = list_page
+        self.new_button.clicked.connect(self.new_contact)
 
     # -- Screen ----------------------------------------------------------------------------
     def concerns(self, change: Change) -> bool:
@@ -94,3 +97,17 @@ class ContactsScreen(Screen):
         self.lookups, self.lookups_for = lookups, sub_id
         if self.list_panel.sub_account_id == sub_id:
             self.list_panel.set_lookups(lookups)
+
+    # -- actions ---------------------------------------------------------------------------
+    def new_contact(self) -> ContactFormDialog | None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            return None
+        dialog = ContactFormDialog(self.ctx, self, snapshot, self.lookups)
+        dialog.open_existing.connect(self.open_contact)
+        dialog.open()
+        return dialog
+
+    def open_contact(self, contact_id: str) -> None:
+        """Show a contact's detail page (the list stays as it was behind it)."""
+        self.opened_contact_id = contact_id
