@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.models.crm import Contact, ContactTag, Tag
@@ -151,3 +151,29 @@ def test_postgresql_without_pg_trgm_falls_back_to_word_prefixes(pg_runtime) -> N
     assert _search(pg_runtime, t, "lytical") == set()
     assert _search(pg_runtime, t, "analyt") == {ids["ada"]}
     assert _search(pg_runtime, t, "555 2671") == {ids["ada"]}
+
+
+def _migrate(rt, target: str, *, down: bool) -> None:
+    from alembic import command
+
+    from ghl_desktop.services.schema import alembic_config
+
+    cfg = alembic_config()
+    with rt.database.writer.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, target)
+
+
+def test_migration_indexes_existing_contacts_and_downgrades_cleanly(any_runtime) -> None:
+    t = make_tenant(any_runtime)
+    ids = _people(any_runtime, t)
+    _migrate(any_runtime, "0002", down=True)
+    with any_runtime.database.reader.connect() as conn:
+        names = set(inspect(conn).get_table_names())
+    assert not {n for n in names if n.startswith("contacts_fts")}
+    with tenant_uow(any_runtime, t) as uow:  # no triggers left behind to trip over
+        contact(uow, first_name="Added", last_name="Between")
+        uow.commit()
+    _migrate(any_runtime, "head", down=False)
+    assert _search(any_runtime, t, "ada") == {ids["ada"]}
+    assert len(_search(any_runtime, t, "between")) == 1
