@@ -13,11 +13,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ghl_desktop.services.contacts import ContactInfo
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.contact_form import ContactFormDialog
 from ghl_desktop.ui.ops import ReadOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
+from ghl_desktop.ui.screens.contacts.contact_detail import ContactDetailPanel
 from ghl_desktop.ui.screens.contacts.contact_list import ContactListPanel
 from ghl_desktop.ui.screens.contacts.loaders import load_lookups
 from ghl_desktop.ui.screens.contacts.lookups import EMPTY_LOOKUPS, CrmLookups
@@ -57,11 +59,16 @@ class ContactsScreen(Screen):
         self.empty.setProperty("role", "muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages.addWidget(self.empty)
+        self.detail = ContactDetailPanel(ctx, workspace)
+        self.pages.addWidget(self.detail)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 12)
         layout.addWidget(self.pages, 1)
         self.list_page = list_page
         self.new_button.clicked.connect(self.new_contact)
+        self.list_panel.open_contact.connect(self.open_contact)
+        self.detail.back_requested.connect(self.show_list)
+        self.detail.edit_requested.connect(self.edit_contact)
 
     # -- Screen ----------------------------------------------------------------------------
     def concerns(self, change: Change) -> bool:
@@ -83,11 +90,14 @@ class ContactsScreen(Screen):
         if self.pages.currentWidget() is self.empty:
             self.pages.setCurrentWidget(self.list_page)
         if self.list_panel.sub_account_id != sub_id:
+            self.show_list()
             # The list starts at once; the lookups (tags, fields, users) follow.
             same = self.lookups_for == sub_id
             self.list_panel.show_sub_account(sub_id, self.lookups if same else EMPTY_LOOKUPS)
         else:
             self.list_panel.refresh()
+            if self.pages.currentWidget() is self.detail:
+                self.detail.reload()
         uows, actor = self.ctx.uows, snapshot.actor
         ReadOp(
             self.ctx.ops, self, lambda: load_lookups(uows, actor, sub_id), key="lookups"
@@ -95,6 +105,7 @@ class ContactsScreen(Screen):
 
     def _lookups_loaded(self, sub_id: str, lookups: CrmLookups) -> None:
         self.lookups, self.lookups_for = lookups, sub_id
+        self.detail.lookups = lookups
         if self.list_panel.sub_account_id == sub_id:
             self.list_panel.set_lookups(lookups)
 
@@ -108,6 +119,23 @@ class ContactsScreen(Screen):
         dialog.open()
         return dialog
 
-    def open_contact(self, contact_id: str) -> None:
+    def open_contact(self, contact_id: str) -> ContactDetailPanel:
         """Show a contact's detail page (the list stays as it was behind it)."""
-        self.opened_contact_id = contact_id
+        self.detail.show_contact(contact_id, self.lookups)
+        self.pages.setCurrentWidget(self.detail)
+        return self.detail
+
+    def show_list(self) -> None:
+        self.detail.contact_id = None
+        self.pages.setCurrentWidget(self.list_page)
+        self.list_panel.table.setFocus()
+
+    def edit_contact(self, info: ContactInfo) -> ContactFormDialog | None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            return None
+        dialog = ContactFormDialog(self.ctx, self, snapshot, self.lookups, info)
+        dialog.open_existing.connect(self.open_contact)
+        dialog.succeeded.connect(lambda _info: self.detail.reload())
+        dialog.open()
+        return dialog
