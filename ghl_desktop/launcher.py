@@ -8,6 +8,12 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:
+        # Answered before the parser exists: building it imports every command module.
+        from ghl_desktop import __version__
+
+        print(f"ghl-desktop {__version__}")
+        return 0
     from ghl_desktop.cli import build_parser
     from ghl_desktop.cli.main import main as cli_main
 

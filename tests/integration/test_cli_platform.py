@@ -119,11 +119,36 @@ MEMBERSHIP_KEYS = {"scope", "target_id", "target_name", "role_key", "role_name"}
 
 
 # -- happy paths ---------------------------------------------------------------------------------
-def test_version() -> None:
-    for command in ([sys.executable, "-m", "ghl_desktop", "--version"],):
-        done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == f"ghl-desktop {__version__}"
+def test_version(cli: Cli) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ghl_desktop", "--version"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"ghl-desktop {__version__}"
+    # The parser's own --version (e.g. after other options) says the same.
+    result = cli("--version")
+    assert (result.code, result.out.strip()) == (0, f"ghl-desktop {__version__}")
+
+
+HEAVY_MODULES = (
+    "sqlalchemy", "alembic", "PySide6", "argon2", "cryptography", "keyring", "psycopg",
+    "ghl_desktop.services", "ghl_desktop.models", "ghl_desktop.bootstrap",
+)  # fmt: skip
+
+
+def test_version_imports_nothing_heavy() -> None:
+    """Cold start of ``--version`` stays cheap however many command modules are added."""
+    probe = (
+        "import sys\n"
+        "from ghl_desktop.launcher import main\n"
+        "main(['--version'])\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({HEAVY_MODULES!r})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 def test_init_and_the_lists(cli: Cli, installed: Installed) -> None:
