@@ -34,8 +34,12 @@ from tests.integration.model_builders import (
     service,
     tenant_uow,
 )
+from tests.speed import fast_password_hashing
 
 NY = "America/New_York"
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 def test_weekly_and_override_rules(any_runtime) -> None:

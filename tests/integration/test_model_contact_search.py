@@ -14,6 +14,10 @@ from ghl_desktop.services.contact_search import (
 )
 from tests.conftest import make_tenant
 from tests.integration.model_builders import add, contact, purge, tenant_uow
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 def _search(rt, t, query: str, sub_account_id: str | None = None) -> set[str]:

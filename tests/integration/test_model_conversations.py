@@ -29,6 +29,10 @@ from tests.integration.model_builders import (
     purge_is_refused,
     tenant_uow,
 )
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 def test_message_history_blocks_purging_contact_conversation_and_channel(any_runtime) -> None:

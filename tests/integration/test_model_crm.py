@@ -16,6 +16,10 @@ from tests.integration.model_builders import (
     purge,
     tenant_uow,
 )
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 def test_contact_normalises_email_and_requires_e164_phone(any_runtime) -> None:

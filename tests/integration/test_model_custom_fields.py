@@ -11,8 +11,12 @@ from ghl_desktop.models.custom_fields import CustomFieldType
 from ghl_desktop.models.pipelines import Opportunity, OpportunityCustomField
 from tests.conftest import make_tenant
 from tests.integration.model_builders import add, contact, opportunity, pipeline, tenant_uow
+from tests.speed import fast_password_hashing
 
 SIZES = ["1-10", "11-50", "51-200", "200+"]
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 def _define_contact_fields(uow) -> None:

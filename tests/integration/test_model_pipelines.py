@@ -27,6 +27,10 @@ from tests.integration.model_builders import (
     stages,
     tenant_uow,
 )
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 def test_only_one_default_pipeline_per_sub_account(any_runtime) -> None:

@@ -22,6 +22,10 @@ from ghl_desktop.models.workflows import (
 )
 from tests.conftest import make_tenant
 from tests.integration.model_builders import add, contact, count, purge, tenant_uow
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 def _welcome_series(uow, clock):
