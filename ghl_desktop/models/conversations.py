@@ -57,6 +57,7 @@ class ContentType(enum.StrEnum):
 
 
 class MessageStatus(enum.StrEnum):
+    # Inbound messages are stored as delivered and become read when a user opens the thread.
     # Outbound messages are written before the outbox hands them to a provider (never inside
     # the request), so they need a state for "stored, not yet accepted by the provider".
     QUEUED = "queued"
