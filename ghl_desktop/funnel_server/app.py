@@ -1,0 +1,96 @@
+"""The Starlette application: routes, middleware, and the background task that writes page
+views and watches for content changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ghl_desktop.funnel_server.middleware import (
+    SECURITY_HEADERS,
+    BodyLimit,
+    ForwardedHeaders,
+    SecurityHeaders,
+)
+from ghl_desktop.funnel_server.pages import HTML, health, preview, serve_page, static_asset
+from ghl_desktop.funnel_server.posts import handle_post
+from ghl_desktop.funnel_server.state import SiteState
+from ghl_desktop.services.sites.rendering import render_message
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 1.0
+REFRESH_SECONDS = 1.0
+
+
+async def _page_or_post(request: Request) -> Response:
+    if request.method == "POST":
+        return await handle_post(request)
+    return await serve_page(request)
+
+
+async def _server_error(_request: Request, _exc: Exception) -> Response:
+    body = render_message(500, "Something went wrong", "Please try again in a moment.")
+    headers = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}
+    return Response(body, 500, media_type=HTML, headers=headers | {"cache-control": "no-store"})
+
+
+async def _background(state: SiteState) -> None:
+    """Every second (or when many views wait): write page views; look for content changes."""
+    assert state.flush_event is not None
+    last_refresh = 0.0
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.flush_event.wait(), FLUSH_SECONDS)
+        state.flush_event.clear()
+        try:
+            await run_in_threadpool(state.flush_views)
+            if time.monotonic() - last_refresh >= REFRESH_SECONDS:
+                last_refresh = time.monotonic()
+                await run_in_threadpool(state.cache.refresh)
+        except Exception:
+            log.exception("funnel server background work failed; retrying in a second")
+
+
+def create_app(state: SiteState) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        state.flush_event = asyncio.Event()
+        state.started_at = state.clock.now()
+        await run_in_threadpool(state.cache.refresh)
+        task = asyncio.create_task(_background(state), name="funnel-server-background")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await run_in_threadpool(state.close)
+
+    middleware = []
+    if state.settings.trusted_proxies:
+        middleware.append(Middleware(ForwardedHeaders, trusted=state.settings.trusted_proxies))
+    middleware.append(Middleware(SecurityHeaders))
+    middleware.append(Middleware(BodyLimit, max_bytes=state.settings.max_body_bytes))
+    app = Starlette(
+        routes=[
+            Route("/_health", health, methods=["GET", "HEAD"]),
+            Route("/_assets/{name}", static_asset, methods=["GET", "HEAD"]),
+            Route("/_preview/{page_id}", preview, methods=["GET", "HEAD"]),
+            Route("/{path:path}", _page_or_post, methods=["GET", "HEAD", "POST"]),
+        ],
+        middleware=middleware,
+        exception_handlers={500: _server_error},
+        lifespan=lifespan,
+    )
+    app.state.site = state
+    return app
