@@ -9,13 +9,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ghl_desktop import __version__
-from ghl_desktop.cli import platform_commands
+from ghl_desktop.cli import platform_commands, sites_commands
 from ghl_desktop.cli.context import Context, open_context
 
 Handler = Callable[[Context, argparse.Namespace], Any]
 
 # Each module adds its subcommands to the parser; keep this list the only place to wire them.
-COMMAND_MODULES = [platform_commands]
+COMMAND_MODULES = [platform_commands, sites_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -88,7 +88,8 @@ class FunnelServer:
         return bool(self.server.started) and not self.server.should_exit
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def _bind(self) -> socket.socket:
+    def bind(self) -> socket.socket:
+        """Take the address now (idempotent); ``start``/``run`` do it when not done yet."""
         if self._socket is None:
             self._socket = bind_socket(self.settings.host, self.settings.port)
             self._port = int(self._socket.getsockname()[1])
@@ -97,7 +98,7 @@ class FunnelServer:
 
     def start(self, timeout: float = 15) -> str:
         """Start in a background thread; returns once it accepts connections (its URL)."""
-        sock = self._bind()
+        sock = self.bind()
 
         def run() -> None:
             try:
@@ -120,7 +121,7 @@ class FunnelServer:
 
     def run(self) -> None:
         """In the foreground until SIGINT/SIGTERM (uvicorn handles them on the main thread)."""
-        sock = self._bind()
+        sock = self.bind()
         try:
             self.server.run(sockets=[sock])
         finally:
