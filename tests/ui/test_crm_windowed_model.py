@@ -223,8 +223,57 @@ def test_a_failed_read_is_reported(qtbot: QtBot, runner: OpRunner) -> None:
         def count(self) -> int:
             raise RuntimeError("disk on fire")
 
+        def fetch(self, offset: int, limit: int) -> Sequence[int]:
+            raise RuntimeError("disk on fire")
+
     model = WindowedTableModel[int](runner, COLUMNS)
     with qtbot.waitSignal(model.failed, timeout=WAIT_MS) as failed:
         model.set_source(Broken(3))
     assert "disk on fire" in str(failed.args[0])
     assert model.rowCount() == 0
+
+
+def test_rows_show_before_the_count_arrives(qtbot: QtBot, runner: OpRunner) -> None:
+    gate = threading.Event()
+
+    class SlowCount(NumberSource):
+        def count(self) -> int:
+            gate.wait(5)
+            return super().count()
+
+    model = WindowedTableModel[int](runner, COLUMNS, block_rows=100)
+    model.set_source(SlowCount(50_000))
+    qtbot.waitUntil(lambda: model.rowCount() == 100, timeout=WAIT_MS)
+    assert model.counting
+    assert model.index(99, 0).data() == "99"
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS) as loaded:
+        gate.set()
+    assert loaded.args == [50_000]
+    assert model.rowCount() == 50_000
+    assert not model.counting
+
+
+def test_header_repaints_keep_none_alive(qtbot: QtBot, runner: OpRunner) -> None:
+    """PySide6 6.12 drops a reference to None per header repaint through a Python headerData;
+    the contacts table's header reads its titles from a C++ model instead."""
+    import sys
+
+    from ghl_desktop.ui.widgets.contacts_table import ContactsTable
+
+    model = _model(runner, qtbot, NumberSource(1_000))
+    table = ContactsTable(model)  # type: ignore[arg-type]
+    qtbot.addWidget(table)
+    table.show()
+    header = table.horizontalHeader()
+    assert [header.model().headerData(i, Qt.Orientation.Horizontal) for i in range(2)] == [
+        "Number",
+        "Half",
+    ]
+    qtbot.wait(10)
+    before = sys.getrefcount(None)
+    for _ in range(200):
+        header.viewport().repaint()
+    assert sys.getrefcount(None) >= before
+    model.set_columns(COLUMNS[:1])
+    assert header.count() == 1
+    assert header.model().headerData(0, Qt.Orientation.Horizontal) == "Number"

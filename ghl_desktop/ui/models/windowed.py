@@ -91,6 +91,8 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         # current generation, and blocks of an older generation are stale.
         self._ticket = 0
         self._generation = 0
+        self._count: int | None = None  # the newest ticket's count, once it arrived
+        self._page_shown = False  # the newest ticket's first block is shown
         self._blocks: OrderedDict[int, _Block[R]] = OrderedDict()
         self._in_flight: dict[int, int] = {}  # block -> generation it was asked for
         self._wanted: OrderedDict[int, None] = OrderedDict()  # most recently asked last
@@ -128,37 +130,65 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         if self._source is not None:
             self._start(self._source, replace=False)
 
+    @property
+    def counting(self) -> bool:
+        """The first rows are shown but the list's length is not known yet."""
+        return self._count is None
+
     def _start(self, source: RowSource[R], *, replace: bool) -> None:
+        # The first block and the count are read side by side: the rows show as soon as the
+        # block is there (counting a million rows takes longer than reading a hundred).
         self._ticket += 1
-        generation, limit = self._ticket, self.block_rows
+        ticket, limit = self._ticket, self.block_rows
+        self._page_shown = False
+        self._count = None
 
-        def first_page() -> tuple[int, Sequence[R]]:
-            return source.count(), source.fetch(0, limit)
+        def page_arrived(rows: Sequence[R]) -> None:
+            self._first_page_arrived(source, ticket, replace, rows)
 
-        ReadOp(self._ops, self, first_page).success(
-            lambda answer: self._first_page_arrived(source, generation, replace, *answer)
-        ).failure(self._read_failed).run()
+        def count_arrived(count: int) -> None:
+            self._count_arrived(ticket, count)
+
+        ReadOp(self._ops, self, lambda: source.fetch(0, limit)).success(page_arrived).failure(
+            self._read_failed
+        ).run()
+        ReadOp(self._ops, self, source.count).success(count_arrived).failure(
+            self._read_failed
+        ).run()
 
     def _first_page_arrived(
-        self, source: RowSource[R], generation: int, replace: bool, count: int,
-        rows: Sequence[R],
-    ) -> None:  # fmt: skip
-        if generation != self._ticket:
+        self, source: RowSource[R], ticket: int, replace: bool, rows: Sequence[R]
+    ) -> None:
+        if ticket != self._ticket:
             return
-        self._generation = generation
+        self._generation = ticket
+        self._page_shown = True
         self._in_flight.clear()
+        count = self._count
+        if count is None and len(rows) < self.block_rows:
+            count = len(rows)  # a short first block is the whole list
         if replace or self._source is not source:
             self.beginResetModel()
             self._source = source
-            self._rows = count
+            self._rows = count if count is not None else len(rows)
             self._blocks.clear()
-            self._blocks[0] = _Block(rows, generation)
+            self._blocks[0] = _Block(rows, ticket)
             self._wanted.clear()
             self.endResetModel()
         else:
+            if count is not None:
+                self._resize(count)
+            self._store(0, rows, ticket)
+        if self._count is not None:
+            self.loaded.emit(self._count)
+
+    def _count_arrived(self, ticket: int, count: int) -> None:
+        if ticket != self._ticket:
+            return
+        self._count = count
+        if self._page_shown:
             self._resize(count)
-            self._store(0, rows, generation)
-        self.loaded.emit(count)
+            self.loaded.emit(count)
 
     def _resize(self, count: int) -> None:
         if count > self._rows:
