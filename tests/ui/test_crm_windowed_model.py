@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import PySide6
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
@@ -253,9 +254,16 @@ def test_rows_show_before_the_count_arrives(qtbot: QtBot, runner: OpRunner) -> N
     assert not model.counting
 
 
-def test_header_repaints_keep_none_alive(qtbot: QtBot, runner: OpRunner) -> None:
-    """PySide6 6.12 drops a reference to None per header repaint through a Python headerData;
-    the contacts table's header reads its titles from a C++ model instead."""
+@pytest.mark.xfail(
+    PySide6.__version__ == "6.12.0",
+    reason="PySide6 6.12.0 drops a reference to None on every call returning None (void Qt "
+    "methods, None from a headerData override); on Python 3.11 None is then freed and the "
+    "app aborts with 'none_dealloc' after some tens of thousands of calls. 6.11.3 is sound.",
+    strict=True,
+)
+def test_qt_calls_keep_none_alive(qtbot: QtBot, runner: OpRunner) -> None:
+    """A table repainting its header and rows many times (a million-contact list scrolling)
+    must not wear out Python's None."""
     import sys
 
     from ghl_desktop.ui.widgets.contacts_table import ContactsTable
@@ -264,16 +272,9 @@ def test_header_repaints_keep_none_alive(qtbot: QtBot, runner: OpRunner) -> None
     table = ContactsTable(model)  # type: ignore[arg-type]
     qtbot.addWidget(table)
     table.show()
-    header = table.horizontalHeader()
-    assert [header.model().headerData(i, Qt.Orientation.Horizontal) for i in range(2)] == [
-        "Number",
-        "Half",
-    ]
     qtbot.wait(10)
     before = sys.getrefcount(None)
-    for _ in range(200):
-        header.viewport().repaint()
-    assert sys.getrefcount(None) >= before
-    model.set_columns(COLUMNS[:1])
-    assert header.count() == 1
-    assert header.model().headerData(0, Qt.Orientation.Horizontal) == "Number"
+    for _ in range(300):
+        table.horizontalHeader().viewport().repaint()
+        table.viewport().repaint()
+    assert sys.getrefcount(None) >= before - 50

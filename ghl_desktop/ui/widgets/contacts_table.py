@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from ghl_desktop.services.contact_listing import ContactRow
 from ghl_desktop.ui.models.windowed import WindowedTableModel
-from ghl_desktop.ui.widgets.static_header import use_static_header
 
 
 class ContactsTable(QTableView):
@@ -38,7 +37,6 @@ class ContactsTable(QTableView):
         # Never ResizeToContents: that asks every row of a million for its data.
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.fontMetrics().height() + 12)
-        use_static_header(self)  # see there: a PySide6 bug aborts the app otherwise
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionsMovable(False)
