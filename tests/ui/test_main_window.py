@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from ghl_desktop.services.demo import DemoResult
+from ghl_desktop.ui.context import UiContext
+from ghl_desktop.ui.main_window import MainWindow
+from ghl_desktop.ui.navigation import ScreenSpec, default_screens
 from ghl_desktop.ui.preferences import Preferences
 from ghl_desktop.ui.screens.dashboard import DashboardScreen
 from ghl_desktop.ui.screens.settings import SettingsScreen
 from ghl_desktop.ui.theme import COLOURS, Theme
-from tests.ui.conftest import WAIT_MS, OpenWindow
+from ghl_desktop.ui.workspace import Workspace
+from tests.ui.conftest import WAIT_MS, OpenWindow, sign_in
 
 
 def test_window_shows_the_demo_agency_and_its_sub_accounts(
@@ -33,10 +38,39 @@ def test_window_shows_the_demo_agency_and_its_sub_accounts(
     assert "Digital Marketing Co" in owner_window.window.windowTitle()
 
 
-def test_navigation_lists_only_existing_screens(owner_window: OpenWindow) -> None:
-    assert owner_window.window.nav.keys() == ["dashboard", "settings"]
-    titles = [owner_window.window.nav.item(i).text() for i in range(2)]
-    assert titles == ["Dashboard", "Settings"]
+def test_navigation_lists_the_registered_screens_in_order(owner_window: OpenWindow) -> None:
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    available = default_screens().available(snapshot)
+    nav = owner_window.window.nav
+    assert nav.keys() == [spec.key for spec in available]
+    assert [nav.item(i).text() for i in range(nav.count())] == [s.title for s in available]
+    assert nav.keys()[0] == "dashboard"
+    assert nav.keys()[-1] == "settings"
+
+
+def test_a_registered_screen_appears_in_the_navigation(
+    qtbot: QtBot, ctx: UiContext, demo: DemoResult
+) -> None:
+    """Capabilities add screens by registering them; only registered screens are listed."""
+
+    def reports(_ctx: UiContext, _workspace: Workspace) -> QWidget:
+        return QLabel("Reporting")
+
+    registry = default_screens()
+    registry.register(ScreenSpec("reporting", "Reporting", 900, reports))
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(ScreenSpec("reporting", "Reporting", 900, reports))
+    workspace = Workspace(ctx, sign_in(ctx, demo.owner_email, demo.password))
+    window = MainWindow(ctx, workspace, registry)
+    qtbot.addWidget(window)
+    window.show()
+    workspace.load()
+    qtbot.waitUntil(lambda: workspace.snapshot is not None, timeout=WAIT_MS)
+    assert window.nav.keys()[-2:] == ["reporting", "settings"]
+    screen = window.open_screen("reporting")
+    assert isinstance(screen, QLabel)
+    assert window.stack.currentWidget() is screen
 
 
 def test_switching_sub_account_updates_the_dashboard(
@@ -71,15 +105,19 @@ def test_keyboard_shortcuts_move_between_screens(qtbot: QtBot, owner_window: Ope
     window = owner_window.window
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
-    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    keys = window.nav.keys()
+    settings_key = getattr(Qt.Key, f"Key_{keys.index('settings') + 1}")
+    qtbot.keyClick(window, settings_key, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.current_screen_key() == "settings", timeout=WAIT_MS)
     assert isinstance(window.stack.currentWidget(), SettingsScreen)
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.current_screen_key() == "dashboard", timeout=WAIT_MS)
     nav = window.nav
     nav.setFocus()
-    qtbot.keyClick(nav, Qt.Key.Key_Down)
+    qtbot.keyClick(nav, Qt.Key.Key_End)
     assert window.current_screen_key() == "settings"
+    qtbot.keyClick(nav, Qt.Key.Key_Home)
+    assert window.current_screen_key() == "dashboard"
 
 
 def test_theme_toggle_applies_and_persists(qtbot: QtBot, owner_window: OpenWindow) -> None:
