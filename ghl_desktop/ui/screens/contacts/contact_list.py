@@ -177,7 +177,7 @@ class ContactListPanel(QWidget):
 
     def _show_smart_lists(self, state: SmartListState, select: str | None) -> None:
         self.tabs.set_lists(state.lists, select=select)
-        self.tabs.set_counts(state.total, state.counts)
+        self.tabs.set_counts(self.tabs.total, state.counts)
 
     def current_filter(self) -> Group | None:
         """The filter of the list shown: the tab's smart list and the builder's filter."""
@@ -224,6 +224,8 @@ class ContactListPanel(QWidget):
         return next((k for k, s in SORT_KEYS.items() if s == self.query.sort_key), "created_at")
 
     def _loaded(self, count: int) -> None:
+        if self.query.filter is None and not self.query.search:
+            self.tabs.set_counts(count, self.tabs.counts)  # "All contacts" is this list
         what = "contact" if count == 1 else "contacts"
         searching = self.query.search
         self.count_label.setText(

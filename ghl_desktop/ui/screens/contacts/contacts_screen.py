@@ -25,6 +25,8 @@ from ghl_desktop.ui.screens.contacts.loaders import load_lookups
 from ghl_desktop.ui.screens.contacts.lookups import EMPTY_LOOKUPS, CrmLookups
 from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
 
+# Changes after which the tags, fields or users offered may differ.
+LOOKUP_TOPICS = ("tag", "custom_field", "user", "membership")
 # What the contacts screen follows on the bridge (event names up to their first dot).
 CRM_TOPICS = (
     "contact", "contacts", "tag", "note", "task", "smart_list", "bulk_action", "custom_field",
@@ -76,7 +78,11 @@ class ContactsScreen(Screen):
         same_place = change.sub_account_id is None or (
             sub is not None and change.sub_account_id == sub.id
         )
-        return same_place and change.concerns(*CRM_TOPICS)
+        if not (same_place and change.concerns(*CRM_TOPICS)):
+            return False
+        if change.concerns(*LOOKUP_TOPICS):
+            self.lookups_for = None  # reload tags and fields with the next refresh
+        return True
 
     def workspace_changed(self, snapshot: WorkspaceSnapshot) -> None:
         self.new_button.setVisible(snapshot.can("contacts.write"))
@@ -98,6 +104,8 @@ class ContactsScreen(Screen):
             self.list_panel.refresh()
             if self.pages.currentWidget() is self.detail:
                 self.detail.reload()
+        if self.lookups_for == sub_id:
+            return  # unchanged since they were loaded
         uows, actor = self.ctx.uows, snapshot.actor
         ReadOp(
             self.ctx.ops, self, lambda: load_lookups(uows, actor, sub_id), key="lookups"
@@ -116,6 +124,7 @@ class ContactsScreen(Screen):
             return None
         dialog = ContactFormDialog(self.ctx, self, snapshot, self.lookups)
         dialog.open_existing.connect(self.open_contact)
+        dialog.succeeded.connect(self._tags_may_be_new)
         dialog.open()
         return dialog
 
@@ -137,5 +146,11 @@ class ContactsScreen(Screen):
         dialog = ContactFormDialog(self.ctx, self, snapshot, self.lookups, info)
         dialog.open_existing.connect(self.open_contact)
         dialog.succeeded.connect(lambda _info: self.detail.reload())
+        dialog.succeeded.connect(self._tags_may_be_new)
         dialog.open()
         return dialog
+
+    def _tags_may_be_new(self, _info: object) -> None:
+        """The form may have created tags (no event says so): reload what the form offers."""
+        self.lookups_for = None
+        self.request_refresh()

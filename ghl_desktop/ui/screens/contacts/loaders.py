@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ghl_desktop.services import contact_listing, tags
+from ghl_desktop.services import tags
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.smart_lists import service as smart_lists
 from ghl_desktop.services.smart_lists.service import SmartListInfo
@@ -24,12 +24,12 @@ def load_lookups(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> 
 class SmartListState:
     lists: tuple[SmartListInfo, ...]
     counts: dict[str, int]
-    total: int  # every live, unarchived contact
 
 
 def load_smart_lists(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> SmartListState:
+    """The visible smart lists and their counts ("All contacts" is counted by the list
+    itself: counting a million contacts twice would only slow the first paint)."""
     return SmartListState(
         tuple(smart_lists.list_smart_lists(uows, actor, sub_account_id)),
         smart_lists.smart_list_counts(uows, actor, sub_account_id),
-        contact_listing.count(uows, actor, sub_account_id),
     )
