@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -61,10 +62,25 @@ class Contact(IdMixin, TimestampMixin, SoftDeleteMixin, ArchiveMixin, TenantMixi
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("phone LIKE '+%'", name="phone_e164"),
         CheckConstraint("lead_score >= 0", name="lead_score_not_negative"),
-        Index("ix_contacts_sub_account_created", "sub_account_id", "created_at"),
-        Index("ix_contacts_sub_account_email", "sub_account_id", "email"),
-        Index("ix_contacts_sub_account_phone", "sub_account_id", "phone"),
-        Index("ix_contacts_sub_account_name", "sub_account_id", "last_name", "first_name"),
+        # The contacts list's sort orders (and email/phone duplicate checks) over live rows,
+        # ending with the id and archived_at so paging and counting never read the table.
+        *(
+            Index(
+                f"ix_contacts_live_{name}",
+                "sub_account_id",
+                *columns,
+                "id",
+                "archived_at",
+                sqlite_where=text("deleted_at IS NULL"),
+                postgresql_where=text("deleted_at IS NULL"),
+            )
+            for name, columns in (
+                ("created", ("created_at",)),
+                ("email", ("email",)),
+                ("phone", ("phone",)),
+                ("name", ("last_name", "first_name")),
+            )
+        ),
         Index("ix_contacts_sub_account_assigned", "sub_account_id", "assigned_user_id"),
         Index("ix_contacts_sub_account_stage", "sub_account_id", "lifecycle_stage"),
     )

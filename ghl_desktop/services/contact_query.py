@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, false, select, text
+from sqlalchemy import ColumnElement, String, false, text
 from sqlalchemy.orm import Session
 
 from ghl_desktop.core.errors import ValidationError

@@ -366,21 +366,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_contacts_sub_account_assigned", ["sub_account_id", "assigned_user_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_contacts_sub_account_created", ["sub_account_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_contacts_sub_account_email", ["sub_account_id", "email"], unique=False
-        )
-        batch_op.create_index(
-            "ix_contacts_sub_account_name",
-            ["sub_account_id", "last_name", "first_name"],
+            "ix_contacts_live_created",
+            ["sub_account_id", "created_at", "id", "archived_at"],
             unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
         )
         batch_op.create_index(
-            "ix_contacts_sub_account_phone", ["sub_account_id", "phone"], unique=False
+            "ix_contacts_live_email",
+            ["sub_account_id", "email", "id", "archived_at"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_contacts_live_name",
+            ["sub_account_id", "last_name", "first_name", "id", "archived_at"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_contacts_live_phone",
+            ["sub_account_id", "phone", "id", "archived_at"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_contacts_sub_account_assigned", ["sub_account_id", "assigned_user_id"], unique=False
         )
         batch_op.create_index(
             "ix_contacts_sub_account_stage", ["sub_account_id", "lifecycle_stage"], unique=False
@@ -3502,11 +3516,27 @@ def downgrade() -> None:
     op.drop_table("custom_values")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_sub_account_stage")
-        batch_op.drop_index("ix_contacts_sub_account_phone")
-        batch_op.drop_index("ix_contacts_sub_account_name")
-        batch_op.drop_index("ix_contacts_sub_account_email")
-        batch_op.drop_index("ix_contacts_sub_account_created")
         batch_op.drop_index("ix_contacts_sub_account_assigned")
+        batch_op.drop_index(
+            "ix_contacts_live_phone",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.drop_index(
+            "ix_contacts_live_name",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.drop_index(
+            "ix_contacts_live_email",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.drop_index(
+            "ix_contacts_live_created",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
 
     op.drop_table("contacts")
     with op.batch_alter_table("contact_custom_fields", schema=None) as batch_op:

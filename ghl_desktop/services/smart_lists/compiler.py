@@ -192,14 +192,10 @@ def _json_number(ctx: CompileContext, key: str) -> ColumnElement[Any]:
             (func.jsonb_typeof(element) == "number", cast(_json_text(ctx, key), Numeric())),
             else_=None,
         )
-    path: ColumnElement[Any] = literal_column(f"'$.{key}'")
-    return case(
-        (
-            func.json_type(Contact.custom_fields, path).in_(["integer", "real"]),
-            func.json_extract(Contact.custom_fields, path),
-        ),
-        else_=None,
-    )
+    # Number fields only ever hold JSON numbers (values are validated on write and a field's
+    # type cannot change while values exist), so the plain expression is safe here - and it
+    # is the one the field's expression index is built on.
+    return func.json_extract(Contact.custom_fields, literal_column(f"'$.{key}'"))
 
 
 # -- operators by kind ------------------------------------------------------------------------
