@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.screens.base import Screen
+from ghl_desktop.ui.screens.contacts.settings_custom_fields import CustomFieldsPage
 from ghl_desktop.ui.screens.settings_account import AccountPage
 from ghl_desktop.ui.screens.settings_roles import RolesPage
 from ghl_desktop.ui.screens.settings_sub_accounts import SubAccountsPage
@@ -39,10 +40,15 @@ def _can_see_sub_accounts(s: WorkspaceSnapshot) -> bool:
     return s.is_agency_member or s.can("settings.manage")
 
 
+def _can_manage_sub_account(s: WorkspaceSnapshot) -> bool:
+    return s.sub_account is not None and s.can("settings.manage")
+
+
 PAGES = (
     SettingsPage("sub_accounts", "Sub-accounts", SubAccountsPage, _can_see_sub_accounts),
     SettingsPage("users", "Users", UsersPage, lambda s: s.can_agency("users.manage")),
     SettingsPage("roles", "Roles", RolesPage, lambda s: s.is_agency_member),
+    SettingsPage("custom_fields", "Custom fields", CustomFieldsPage, _can_manage_sub_account),
     SettingsPage("account", "My account", AccountPage, lambda _s: True),
 )
 

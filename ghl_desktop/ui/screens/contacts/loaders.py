@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ghl_desktop.services import tags
+from ghl_desktop.services import custom_field_definitions, tags
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.smart_lists import service as smart_lists
 from ghl_desktop.services.smart_lists.service import SmartListInfo
@@ -17,6 +17,7 @@ def load_lookups(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> 
     found = tags.list_tags(uows, actor, sub_account_id)
     return CrmLookups(
         tags=tuple(TagChoice(t.id, t.name, t.colour, t.contact_count) for t in found),
+        fields=tuple(custom_field_definitions.list_custom_fields(uows, actor, sub_account_id)),
     )
 
 
