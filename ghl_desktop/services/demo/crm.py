@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, LifecycleStage, Tag
 from ghl_desktop.models.custom_fields import CustomFieldType
+from ghl_desktop.services.contact_fields import normalise_fields
 from ghl_desktop.services.demo.common import (
     FEATURED_EMAIL,
     NEW_LEAD_AGE,
@@ -90,25 +91,19 @@ def _field_definitions() -> list[ContactCustomField]:
 
 
 def _contact(person: Person, created: datetime, owner: str | None) -> Contact:
-    return Contact(
-        first_name=person.first_name,
-        last_name=person.last_name,
-        email=person.email,
-        phone=person.phone,
-        company=person.company,
-        address1=person.address1,
-        city=person.city,
-        state=person.state,
-        postal_code=person.postal_code,
-        country="US",
-        source=person.source,
-        lifecycle_stage=person.lifecycle_stage,
-        lead_score=person.lead_score,
-        custom_fields=dict(person.custom_fields),
-        assigned_user_id=owner,
-        created_at=created,
-        updated_at=created,
-    )
+    """A contact whose standard fields went through the same checks as the contact form's."""
+    fields = normalise_fields(
+        {
+            "first_name": person.first_name, "last_name": person.last_name,
+            "email": person.email, "phone": person.phone, "company": person.company,
+            "address1": person.address1, "city": person.city, "state": person.state,
+            "postal_code": person.postal_code, "country": "US", "source": person.source,
+            "lifecycle_stage": person.lifecycle_stage, "lead_score": person.lead_score,
+            "custom_fields": dict(person.custom_fields),
+        },
+        "US",
+    )  # fmt: skip
+    return Contact(**fields, assigned_user_id=owner, created_at=created, updated_at=created)
 
 
 def _tags_for(contact: Contact, roll: float) -> list[str]:
