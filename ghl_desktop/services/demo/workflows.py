@@ -112,21 +112,21 @@ class _Builder:
             WorkflowTrigger(workflow_id=workflow.id, type=trigger, conditions=conditions)
         )
         # Breadth first, so the ids (time-ordered) number the steps as the description does.
-        level: list[tuple[Step, str | None]] = [(root, None)]
+        level: list[tuple[Step, str | None, int]] = [(root, None, 0)]
         while level:
-            rows = []
-            for step, parent_id in level:
-                siblings_before = 0 if step.branch != "no" else 1
+            for step, parent_id, position in level:
                 step.row = WorkflowAction(
                     id=new_id(), workflow_id=workflow.id, parent_action_id=parent_id,
                     branch=step.branch, type=step.type, name=step.name, settings=step.settings,
-                    position=siblings_before,
+                    position=position,
                 )  # fmt: skip
-                rows.append(step.row)
-            self.session.add_all(rows)
+                self.session.add(step.row)
             self.session.flush()  # children reference these rows
             level = [
-                (child, step.row.id) for step, _ in level for child in step.children if step.row
+                (child, step.row.id, position)
+                for step, _parent, _position in level
+                if step.row is not None
+                for position, child in enumerate(step.children)
             ]
         return workflow
 
