@@ -216,30 +216,30 @@ def funnel_stats(
             )
         ]
         pages = live_pages(uow, funnel.id)
-    first_visitors = views_by_page.get(pages[0].id, (0, 0))[1] if pages else 0
-    steps = []
-    for page in pages:
-        views, visitors = views_by_page.get(page.id, (0, 0))
-        converted = int(conversions_by_page.get(page.id, 0))
-        steps.append(
-            StepStats(
-                page.id,
-                page.name,
-                page.slug,
-                views,
-                visitors,
-                converted,
-                _ratio(visitors, first_visitors),
-                _ratio(converted, visitors),
+        first_visitors = views_by_page.get(pages[0].id, (0, 0))[1] if pages else 0
+        steps = []
+        for page in pages:
+            views, visitors = views_by_page.get(page.id, (0, 0))
+            converted = int(conversions_by_page.get(page.id, 0))
+            steps.append(
+                StepStats(
+                    page.id,
+                    page.name,
+                    page.slug,
+                    views,
+                    visitors,
+                    converted,
+                    _ratio(visitors, first_visitors),
+                    _ratio(converted, visitors),
+                )
             )
+        return FunnelStats(
+            funnel.id,
+            since,
+            until,
+            sum(v for v, _ in views_by_page.values()),
+            unique,
+            sum(int(n) for n in conversions_by_page.values()),
+            tuple(steps),
+            tuple(daily),
         )
-    return FunnelStats(
-        funnel.id,
-        since,
-        until,
-        sum(v for v, _ in views_by_page.values()),
-        unique,
-        sum(int(n) for n in conversions_by_page.values()),
-        tuple(steps),
-        tuple(daily),
-    )

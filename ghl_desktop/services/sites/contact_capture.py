@@ -7,8 +7,10 @@ Rules, exactly:
   name), custom fields by key when the sub-account defines that key and the value is valid
   for it; anything else stays on the submission only;
 * a live contact with the same email is the match; failing that, one with the same phone;
-* a matched contact gets every non-empty submitted value (visitors correct their own details),
-  except an email or phone another contact already holds, which is left out;
+* a matched contact gets every non-empty submitted value (visitors correct their own
+  details), but its email and phone are only filled in when it has none - a stranger typing
+  someone's phone number must not take over their email - and never with a value another
+  contact already holds;
 * without a match a contact is created with source ``form`` (or ``survey``) - unless it would
   have no name, email or phone, or lacks a required custom field: then no contact is linked;
 * the tags are added to the contact (new tag names are created).
@@ -168,12 +170,14 @@ def _pair(key: str, value: str) -> tuple[str | None, str | None]:
 
 
 def _changes_for(uow: UnitOfWork, contact: Contact, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Submitted values for a matched contact, minus an email/phone another contact holds."""
+    """Submitted values for a matched contact; email and phone only where it has none."""
     changes = dict(fields)
     for key in ("email", "phone"):
         value = changes.get(key)
         if not value or value == getattr(contact, key):
             continue
-        if find_duplicate(uow, *_pair(key, value), exclude_id=contact.id) is not None:
+        if getattr(contact, key) or find_duplicate(
+            uow, *_pair(key, value), exclude_id=contact.id
+        ):
             changes.pop(key)
     return changes
