@@ -12,6 +12,8 @@ from ghl_desktop import __version__
 from ghl_desktop.cli import platform_commands, sites_commands
 from ghl_desktop.cli.context import Context, open_context
 
+log = logging.getLogger(__name__)
+
 Handler = Callable[[Context, argparse.Namespace], Any]
 
 # Each module adds its subcommands to the parser; keep this list the only place to wire them.
@@ -46,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ghl_desktop.core.errors import DomainError
 
     logging.basicConfig(
@@ -67,6 +71,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except ValueError as exc:  # bad --database URL and the like
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # an unreachable server, an unreadable or locked file
+        log.info("database error", exc_info=True)  # the traceback with --verbose
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"error: database: {reason}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a data directory that cannot be created or written
+        log.info("file system error", exc_info=True)
+        print(f"error: {exc.filename or 'file'}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return int(result or 0)
 

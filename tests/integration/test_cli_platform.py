@@ -385,6 +385,22 @@ def test_a_bad_database_url_is_an_error(cli: Cli) -> None:
     assert "unsupported database URL scheme" in result.err
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--database", "postgresql://postgres@127.0.0.1:1/nowhere"], "error: database: "),
+        (["--database", "sqlite:////proc/no-such-dir/app.db"], "error: /proc/no-such-dir: "),
+        (["--data-dir", "/proc/no-such-dir"], "error: /proc/no-such-dir: "),
+    ],
+)
+def test_an_unusable_database_is_a_clear_error(cli: Cli, options: list[str], expected: str) -> None:
+    result = cli(*options, "agencies", "list")
+    assert result.code == 1
+    assert result.err.startswith(expected), result.err
+    assert "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
 def test_the_cli_runs_as_a_module_without_tracebacks(tmp_path: Path) -> None:
     env = {"GHL_DESKTOP_SECRETS": "file", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
