@@ -68,7 +68,7 @@ class ContactFormDialog(QDialog):
         self.duplicate_of: str | None = None
         self.setWindowTitle("New contact" if existing is None else f"Edit {existing.display_name}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(560, 720)
+        self.resize(560, 640)
         self.boxes: dict[str, FieldBox] = {}
         self.inputs: dict[str, QLineEdit] = {}
         form = QFormLayout()

@@ -18,7 +18,10 @@ from ghl_desktop.ui.widgets.filter_fields import stage_label
 
 DEFAULT_COLUMNS = ("name", "email", "phone", "company", "lifecycle_stage", "tags", "created_at")
 SORT_KEYS = {key: sort for key, _title, sort in LIST_COLUMNS if sort is not None}
-WIDTHS = {"name": 190, "email": 230, "phone": 140, "tags": 200, "lead_score": 70}
+WIDTHS = {
+    "name": 160, "email": 205, "phone": 120, "company": 140, "lifecycle_stage": 90,
+    "tags": 160, "lead_score": 60, "created_at": 130, "updated_at": 130,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
