@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,18 +27,27 @@ from tests.e2e.sites_kit import (
     Site,
     build_site,
     client,
+    clone_site,
     hidden,
     lead,
     running_server,
+    site_template,
     wait_past_fill_time,
 )
 
 HOME = f"/{FUNNEL_SLUG}/"
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return site_template(tmp_path_factory.mktemp("site-template") / "data")
+
+
 @pytest.fixture
-def site(runtime: Runtime, tenant: Tenant) -> Site:
-    return build_site(runtime, tenant)
+def site(template: Site, tmp_path: Path) -> Iterator[Site]:
+    cloned = clone_site(template, tmp_path / "data")
+    yield cloned
+    cloned.runtime.close()
 
 
 def count(rt: Runtime, model: Any, *where: Any) -> int:
