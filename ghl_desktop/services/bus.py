@@ -78,7 +78,12 @@ class EventBus:
     def dispatch(self, events: Sequence[DomainEvent]) -> None:
         """Deliver committed events. Never raises: failures are recorded for a retry."""
         failures = {event.event_id: self._deliver(event) for event in events}
-        self._mark(failures)
+        try:
+            self._mark(failures)
+        except Exception:
+            # The command has committed; its events stay pending and redispatch retries them
+            # (subscribers that already ran are skipped by their delivery rows).
+            log.exception("could not record the dispatch of %d event(s)", len(events))
         for handler in self._ephemeral:
             for event in events:
                 try:

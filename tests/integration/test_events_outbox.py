@@ -224,3 +224,24 @@ def test_a_failing_ephemeral_subscriber_is_logged_and_ignored(
     with caplog.at_level(logging.ERROR):
         _create(runtime, tenant)
     assert "ephemeral subscriber failed" in caplog.text
+
+
+def test_a_dispatch_that_cannot_record_its_outcome_still_never_fails_the_command(
+    runtime: Runtime, tenant: Tenant, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    counter = CountingSubscriber("counter")
+    runtime.bus.subscribe("counter", counter, [SubAccountCreated])
+
+    def broken_mark(_failures: object) -> None:
+        raise RuntimeError("database went away while marking")
+
+    monkeypatch.setattr(runtime.bus, "_mark", broken_mark)
+    with caplog.at_level(logging.ERROR):
+        sub_id = _create(runtime, tenant)  # committed: the caller must hear success
+    assert "database went away while marking" in caplog.text
+    (record,) = [r for r in _records(runtime, "sub_account.created") if r.sub_account_id == sub_id]
+    assert record.dispatched_at is None  # left for redispatch, which is harmless:
+    monkeypatch.undo()
+    assert runtime.bus.redispatch_pending() >= 1
+    assert deliveries(runtime.database, record.id) == [(record.id, "counter")]
