@@ -1,0 +1,96 @@
+"""Reading a CSV export: encoding, delimiter and records, whatever tool wrote it.
+
+UTF-8 with or without a BOM (Excel adds one), Windows-1252 as a fallback for old Excel
+exports; comma, semicolon or tab delimiters (European Excel writes semicolons); quoted fields
+with embedded delimiters, quotes and newlines; Windows or Unix line endings. Rows are numbered
+like a spreadsheet: the header is row 1, the first contact row 2 (a quoted multi-line field
+does not shift the numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from ghl_desktop.core.errors import ValidationError
+
+MAX_BYTES = 512 * 1024 * 1024
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    headers: tuple[str, ...]
+    rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+    delimiter: str
+    encoding: str
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read with."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "windows-1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter used most in the header record (quoted parts ignored)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            if ch in "\r\n":
+                break
+            if ch in counts:
+                counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse(data: bytes | str) -> CsvTable:
+    """Parse a whole CSV file; blank records are skipped, short records padded."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            raise ValidationError("file", f"is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        text, encoding = decode(data)
+    else:
+        text, encoding = data.removeprefix("\ufeff"), "utf-8"
+    if not text.strip():
+        raise ValidationError("file", "is empty")
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    try:
+        headers = next(reader)
+    except StopIteration:
+        raise ValidationError("file", "has no header row") from None
+    headers = [h.strip() for h in headers]
+    if not any(headers):
+        raise ValidationError("file", "the first row must name the columns")
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for number, record in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) < len(headers):
+                record = record + [""] * (len(headers) - len(record))
+            rows.append((number, record))
+    except csv.Error as exc:
+        raise ValidationError(
+            "file", f"is not valid CSV near row {reader.line_num}: {exc}"
+        ) from None
+    return CsvTable(tuple(headers), rows, delimiter, encoding)
+
+
+def read(path: Path) -> CsvTable:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ValidationError("file", f"cannot be read: {exc.strerror}") from None
+    if size > MAX_BYTES:
+        raise ValidationError("file", f"is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return parse(path.read_bytes())
