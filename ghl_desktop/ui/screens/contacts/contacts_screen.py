@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from ghl_desktop.services.contacts import ContactInfo
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.contact_form import ContactFormDialog
+from ghl_desktop.ui.dialogs.import_wizard import ImportWizard
 from ghl_desktop.ui.ops import ReadOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
@@ -44,10 +45,13 @@ class ContactsScreen(Screen):
         heading.setProperty("role", "heading")
         self.new_button = QPushButton("&New contact…")
         self.new_button.setObjectName("NewContact")
+        self.import_button = QPushButton("&Import…")
+        self.import_button.setObjectName("ImportContacts")
         self.action_bar = QHBoxLayout()
         self.action_bar.setSpacing(8)
         self.action_bar.addWidget(heading)
         self.action_bar.addStretch(1)
+        self.action_bar.addWidget(self.import_button)
         self.action_bar.addWidget(self.new_button)
         self.list_panel = ContactListPanel(ctx, workspace)
         list_page = QWidget()
@@ -68,6 +72,7 @@ class ContactsScreen(Screen):
         layout.addWidget(self.pages, 1)
         self.list_page = list_page
         self.new_button.clicked.connect(self.new_contact)
+        self.import_button.clicked.connect(self.import_contacts)
         self.list_panel.open_contact.connect(self.open_contact)
         self.detail.back_requested.connect(self.show_list)
         self.detail.edit_requested.connect(self.edit_contact)
@@ -86,6 +91,7 @@ class ContactsScreen(Screen):
 
     def workspace_changed(self, snapshot: WorkspaceSnapshot) -> None:
         self.new_button.setVisible(snapshot.can("contacts.write"))
+        self.import_button.setVisible(snapshot.can("contacts.write"))
 
     def refresh(self) -> None:
         snapshot = self.snapshot
@@ -127,6 +133,15 @@ class ContactsScreen(Screen):
         dialog.succeeded.connect(self._tags_may_be_new)
         dialog.open()
         return dialog
+
+    def import_contacts(self) -> ImportWizard | None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            return None
+        wizard = ImportWizard(self.ctx, self, snapshot)
+        wizard.finished_import.connect(self._tags_may_be_new)
+        wizard.open()
+        return wizard
 
     def open_contact(self, contact_id: str) -> ContactDetailPanel:
         """Show a contact's detail page (the list stays as it was behind it)."""
