@@ -17,6 +17,7 @@ import httpx
 from ghl_desktop.bootstrap import Runtime
 from ghl_desktop.core.clock import FixedClock
 from ghl_desktop.funnel_server.runner import FunnelServer
+from ghl_desktop.models.crm_lists import CustomValue
 from ghl_desktop.services.sites import forms, funnels, pages, surveys
 from ghl_desktop.services.sites.forms import FormInfo
 from ghl_desktop.services.sites.funnels import FunnelDetail
@@ -149,6 +150,9 @@ def build_site(rt: Runtime, tenant: Tenant, *, on_success: str = "next_step") ->
             }
         },
     )
+    with uows.tenant(owner, sub) as uow:  # the CRM's merge value the hero uses
+        uow.session.add(CustomValue(key="city", label="City", value="Springfield & <b>Co</b>"))
+        uow.commit()
     for page_id in (home, quiz.page_id, thanks.page_id):
         pages.publish_page(uows, owner, sub, page_id)
     return Site(

@@ -80,6 +80,7 @@ def test_published_page_is_served_with_security_headers_and_a_session(served: ht
     assert response.status_code == 200
     assert "<h1>Grow your agency</h1>" in response.text
     assert "<title>Spring Launch</title>" in response.text
+    assert "Leads for Springfield &amp; &lt;b&gt;Co&lt;/b&gt;" in response.text  # custom value
     headers = response.headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert "script-src 'self'" in headers["content-security-policy"]
