@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -231,6 +232,24 @@ class ContactListPanel(QWidget):
         self.count_label.setText(
             f"{count:,} {what} match “{searching}”" if searching else f"{count:,} {what}"
         )
+
+    # -- what the actions work on -----------------------------------------------------------
+    def list_keywords(self) -> dict[str, Any]:
+        """The list shown as service keywords (``filter``, ``search``): every matching
+        contact, not only the rows on screen."""
+        group = self.query.filter
+        return {
+            "filter": group.to_json() if group is not None else None,
+            "search": self.query.search or None,
+        }
+
+    def selected_ids_call(self) -> Callable[[], list[str]] | None:
+        """A read returning the ids of the selected rows (None when nothing is selected)."""
+        ranges = self.table.selected_ranges()
+        if not ranges:
+            return None
+        read = self.model.fetch_rows_call(ranges)
+        return lambda: [row.id for row in read()]
 
     # -- filters and smart lists -----------------------------------------------------------
     def open_filter_builder(self, *, edit_list: SmartListInfo | None = None) -> FilterBuilderDialog:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from ghl_desktop.services.contacts import ContactInfo
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.contact_form import ContactFormDialog
+from ghl_desktop.ui.dialogs.export_dialog import ExportDialog
 from ghl_desktop.ui.dialogs.import_wizard import ImportWizard
 from ghl_desktop.ui.ops import ReadOp
 from ghl_desktop.ui.qt_bridge import Change
@@ -47,10 +48,13 @@ class ContactsScreen(Screen):
         self.new_button.setObjectName("NewContact")
         self.import_button = QPushButton("&Import…")
         self.import_button.setObjectName("ImportContacts")
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setObjectName("ExportContacts")
         self.action_bar = QHBoxLayout()
         self.action_bar.setSpacing(8)
         self.action_bar.addWidget(heading)
         self.action_bar.addStretch(1)
+        self.action_bar.addWidget(self.export_button)
         self.action_bar.addWidget(self.import_button)
         self.action_bar.addWidget(self.new_button)
         self.list_panel = ContactListPanel(ctx, workspace)
@@ -73,6 +77,7 @@ class ContactsScreen(Screen):
         self.list_page = list_page
         self.new_button.clicked.connect(self.new_contact)
         self.import_button.clicked.connect(self.import_contacts)
+        self.export_button.clicked.connect(self.export_contacts)
         self.list_panel.open_contact.connect(self.open_contact)
         self.detail.back_requested.connect(self.show_list)
         self.detail.edit_requested.connect(self.edit_contact)
@@ -92,6 +97,7 @@ class ContactsScreen(Screen):
     def workspace_changed(self, snapshot: WorkspaceSnapshot) -> None:
         self.new_button.setVisible(snapshot.can("contacts.write"))
         self.import_button.setVisible(snapshot.can("contacts.write"))
+        self.export_button.setVisible(snapshot.can("contacts.export"))
 
     def refresh(self) -> None:
         snapshot = self.snapshot
@@ -142,6 +148,19 @@ class ContactsScreen(Screen):
         wizard.finished_import.connect(self._tags_may_be_new)
         wizard.open()
         return wizard
+
+    def export_contacts(self) -> ExportDialog | None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            return None
+        panel = self.list_panel
+        dialog = ExportDialog(
+            self.ctx, self, snapshot, self.lookups, selection=panel.list_keywords(),
+            list_count=panel.model.rowCount(), selected_count=panel.table.selected_count(),
+            selected_ids=panel.selected_ids_call(),
+        )  # fmt: skip
+        dialog.open()
+        return dialog
 
     def open_contact(self, contact_id: str) -> ContactDetailPanel:
         """Show a contact's detail page (the list stays as it was behind it)."""
