@@ -238,21 +238,21 @@ def check_document(raw: Any) -> dict[str, Any]:
     return {"version": VERSION, "blocks": checker.blocks(raw.get("blocks") or [], "blocks")}
 
 
-def default_block(block_type: str) -> dict[str, Any]:
-    """A new block with placeholder values that pass the checks (for the editor)."""
+def default_block(block_type: str, **given: Any) -> dict[str, Any]:
+    """A new block with placeholder values that pass the checks (for the editor). A form or
+    survey block needs its ``form_id`` / ``survey_id`` given."""
     spec = CATALOGUE[block_type]
     placeholders = {
-        "title": "Your headline",
-        "text": "Heading",
-        "label": "Click here",
-        "quote": "It changed how we work.",
-        "src": "https://placehold.co/800x400",
+        "title": "Your headline", "text": "Heading", "label": "Click here",
+        "quote": "It changed how we work.", "src": "https://placehold.co/800x400",
         "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
         "ends_at": "2030-01-01T00:00:00+00:00",
-    }
+        "content": "<p>Write something people want to read.</p>",
+    }  # fmt: skip
     props = {p.name: placeholders.get(p.name, p.empty()) for p in spec.props}
     if block_type == "pricing":
         props["plans"] = [{"name": "Standard", "price": "$29/month"}]
+    props.update(given)
     return {"type": block_type, "props": props}
 
 
