@@ -19,7 +19,9 @@ ORM objects. The database still refuses a total that is not subtotal + tax - dis
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.util import IdentitySet
 
 from ghl_desktop.core.clock import utcnow
 from ghl_desktop.core.errors import ValidationError
@@ -75,36 +78,45 @@ def _invoice_of(session: Session, item: InvoiceLineItem) -> Invoice | None:
     return session.get(Invoice, item.invoice_id)
 
 
-def _touched_invoices(session: Session) -> list[Invoice]:
+@dataclass
+class _FlushState:
+    """What one flush touches, gathered in a single pass (``session.new``/``deleted`` build a
+    new set on every access)."""
+
+    invoices: list[Invoice]
+    # New lines that name their invoice only by id: a collection loaded earlier lacks them.
+    loose_items: dict[str, list[InvoiceLineItem]]
+    deleted: IdentitySet
+
+
+def _flush_state(session: Session) -> _FlushState:
+    new, dirty, deleted = session.new, session.dirty, session.deleted
     found: dict[int, Invoice] = {}
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    loose: dict[str, list[InvoiceLineItem]] = defaultdict(list)
+    for obj in (*new, *dirty, *deleted):
         invoice = obj if isinstance(obj, Invoice) else None
         if isinstance(obj, InvoiceLineItem):
             invoice = _invoice_of(session, obj)
-        if invoice is not None and invoice not in session.deleted:
+            if obj in new and obj.invoice is None and obj.invoice_id is not None:
+                loose[obj.invoice_id].append(obj)
+        if invoice is not None and invoice not in deleted:
             found[id(invoice)] = invoice
-    return list(found.values())
+    return _FlushState(list(found.values()), loose, deleted)
 
 
-def _current_items(session: Session, invoice: Invoice) -> Iterable[InvoiceLineItem]:
+def _current_items(state: _FlushState, invoice: Invoice) -> list[InvoiceLineItem]:
     items = {id(i): i for i in invoice.line_items}
-    # A new line that names its invoice only by id is not in a collection loaded earlier.
-    for obj in session.new:
-        if (
-            isinstance(obj, InvoiceLineItem)
-            and obj.invoice is None
-            and obj.invoice_id is not None
-            and obj.invoice_id == invoice.id
-        ):
-            items[id(obj)] = obj
-    return [i for i in items.values() if i not in session.deleted]
+    if invoice.id is not None:
+        items.update((id(i), i) for i in state.loose_items.get(invoice.id, ()))
+    return [i for i in items.values() if i not in state.deleted]
 
 
-def recompute_totals(session: Session, invoice: Invoice) -> None:
+def recompute_totals(invoice: Invoice, items: Iterable[InvoiceLineItem]) -> None:
+    """Price every line and set the invoice's amounts to their sums."""
     if not invoice.currency:
         raise ValidationError("currency", "is required")
     subtotal = tax = discount = 0
-    for item in _current_items(session, invoice):
+    for item in items:
         price_line(item, invoice.currency)
         subtotal += item.amount_minor
         tax += item.tax_minor
@@ -169,8 +181,9 @@ def assign_number(session: Session, invoice: Invoice) -> None:
 
 
 def apply_invoice_rules(session: Session, _flush_context: Any, _instances: Any) -> None:
-    for invoice in _touched_invoices(session):
-        recompute_totals(session, invoice)
+    state = _flush_state(session)
+    for invoice in state.invoices:
+        recompute_totals(invoice, _current_items(state, invoice))
         # A new invoice whose status was never set is a draft (the column default).
         issued = invoice.status is not None and invoice.status != InvoiceStatus.DRAFT
         if issued and invoice.number is None:
