@@ -55,7 +55,8 @@ def _visible(actor: Actor) -> Any:
     return or_(SmartList.is_shared, SmartList.owner_user_id == actor.user_id)
 
 
-def _load(uow: UnitOfWork, list_id: str) -> SmartList:
+def load_visible(uow: UnitOfWork, list_id: str) -> SmartList:
+    """A list the unit of work's actor can see, or NotFound."""
     row = uow.session.scalar(select(SmartList).where(SmartList.id == list_id, _visible(uow.actor)))
     if row is None:
         raise NotFound("smart list", list_id)
@@ -131,7 +132,7 @@ def get_smart_list(
 ) -> SmartListInfo:
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("contacts.read")
-        return SmartListInfo.of(_load(uow, list_id))
+        return SmartListInfo.of(load_visible(uow, list_id))
 
 
 def create_smart_list(
@@ -162,7 +163,7 @@ def update_smart_list(
     """Rename, change the filter, share/unshare, choose columns or move; None keeps a value."""
     with uows.tenant(actor, sub_account_id) as uow:
         uow.require("contacts.read")
-        row = _load(uow, list_id)
+        row = load_visible(uow, list_id)
         _may_change(uow, row)
         if name is not None:
             title = required_text(name, "name", 100)
@@ -216,7 +217,7 @@ def delete_smart_list(
 ) -> None:
     with uows.tenant(actor, sub_account_id) as uow:
         uow.require("contacts.read")
-        row = _load(uow, list_id)
+        row = load_visible(uow, list_id)
         _may_change(uow, row)
         uow.session.delete(row)
         uow.commit()
@@ -227,7 +228,7 @@ def count_smart_list(
 ) -> int:
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("contacts.read")
-        row = _load(uow, list_id)
+        row = load_visible(uow, list_id)
         return count_in(uow, ContactSelection(parse_filter(row.filter)))
 
 

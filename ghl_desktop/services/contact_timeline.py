@@ -1,0 +1,198 @@
+"""A contact's timeline: notes, tasks, activity-log entries, messages, opportunities,
+appointments, form submissions and payments merged newest first.
+
+Each source is asked for its newest ``limit`` entries before ``before`` (an index range per
+source), and the merge keeps the newest ``limit`` of them, so a page costs the same however
+long the history is. Page on by passing the last entry's ``at`` as ``before``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from ghl_desktop.models.calendars import Appointment
+from ghl_desktop.models.conversations import Conversation, Message
+from ghl_desktop.models.crm import Note, Task
+from ghl_desktop.models.payments import Transaction
+from ghl_desktop.models.pipelines import Opportunity
+from ghl_desktop.models.sites import FormSubmission
+from ghl_desktop.models.system import ActivityLog
+from ghl_desktop.services.actor import Actor
+from ghl_desktop.services.crm_common import load_contact
+from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
+
+MAX_LIMIT = 500
+PREVIEW = 160
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # note, task, task_completed, activity, message, opportunity, appointment, ...
+    title: str
+    detail: str
+    entity_id: str
+    user_id: str | None = None
+
+
+def _preview(text: str | None) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
+
+
+def _answers(data: dict[str, Any] | None) -> str:
+    return _preview(", ".join(f"{k}: {v}" for k, v in (data or {}).items()))
+
+
+def _page(stmt: Select[Any], column: Any, before: datetime | None, limit: int) -> Select[Any]:
+    if before is not None:
+        stmt = stmt.where(column < before)
+    return stmt.order_by(column.desc()).limit(limit)
+
+
+def _notes(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
+    stmt = _page(select(Note).where(Note.contact_id == cid), Note.created_at, before, n)
+    return [
+        TimelineEntry(x.created_at, "note", "Note", _preview(x.body), x.id, x.author_user_id)
+        for x in uow.session.scalars(stmt)
+    ]
+
+
+def _tasks(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
+    found = [
+        TimelineEntry(t.created_at, "task", f"Task: {t.title}", _preview(t.description), t.id)
+        for t in uow.session.scalars(
+            _page(select(Task).where(Task.contact_id == cid), Task.created_at, before, n)
+        )
+    ]
+    done = select(Task).where(Task.contact_id == cid, Task.completed_at.is_not(None))
+    found += [
+        TimelineEntry(t.completed_at, "task_completed", f"Task done: {t.title}", "", t.id)
+        for t in uow.session.scalars(_page(done, Task.completed_at, before, n))
+        if t.completed_at is not None
+    ]
+    return found
+
+
+def _activity(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
+    stmt = select(ActivityLog).where(
+        ActivityLog.sub_account_id == uow.sub_account_id,
+        ActivityLog.entity_type == "contacts",
+        ActivityLog.entity_id == cid,
+    )
+    entries = []
+    for row in uow.session.scalars(_page(stmt, ActivityLog.created_at, before, n)):
+        fields = ", ".join(sorted(k for k in (row.changes or {}) if k not in ("id",)))
+        entries.append(
+            TimelineEntry(
+                row.created_at, "activity", f"Contact {row.action}", fields, row.id, row.user_id
+            )
+        )
+    return entries
+
+
+def _messages(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
+    stmt = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.contact_id == cid)
+    )
+    return [
+        TimelineEntry(
+            m.created_at,
+            "message",
+            f"{m.direction.value.capitalize()} message",
+            _preview(m.subject or m.body),
+            m.id,
+            m.sender_id,
+        )
+        for m in uow.session.scalars(_page(stmt, Message.created_at, before, n))
+    ]
+
+
+def _opportunities(
+    uow: UnitOfWork, cid: str, before: datetime | None, n: int
+) -> list[TimelineEntry]:
+    stmt = select(Opportunity).where(Opportunity.contact_id == cid)
+    return [
+        TimelineEntry(
+            o.created_at,
+            "opportunity",
+            f"Opportunity: {o.name}",
+            f"{o.status.value}, {o.value_minor / 100:.2f} {o.currency}",
+            o.id,
+            o.owner_user_id,
+        )
+        for o in uow.session.scalars(_page(stmt, Opportunity.created_at, before, n))
+    ]
+
+
+def _appointments(
+    uow: UnitOfWork, cid: str, before: datetime | None, n: int
+) -> list[TimelineEntry]:
+    stmt = select(Appointment).where(Appointment.contact_id == cid)
+    return [
+        TimelineEntry(
+            a.created_at,
+            "appointment",
+            f"Appointment: {a.title or 'booked'}",
+            f"{a.start_at.isoformat(timespec='minutes')} ({a.status.value})",
+            a.id,
+            a.assigned_user_id,
+        )
+        for a in uow.session.scalars(_page(stmt, Appointment.created_at, before, n))
+    ]
+
+
+def _forms(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
+    stmt = select(FormSubmission).where(FormSubmission.contact_id == cid)
+    return [
+        TimelineEntry(
+            f.created_at,
+            "form_submission",
+            "Form submitted",
+            _preview(", ".join(f"{k}: {v}" for k, v in (f.data or {}).items())),
+            f.id,
+        )
+        for f in uow.session.scalars(_page(stmt, FormSubmission.created_at, before, n))
+    ]
+
+
+def _payments(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
+    stmt = select(Transaction).where(Transaction.contact_id == cid)
+    return [
+        TimelineEntry(
+            t.created_at,
+            "payment",
+            f"Payment {t.status.value}",
+            f"{t.type.value} {t.amount_minor / 100:.2f} {t.currency}",
+            t.id,
+        )
+        for t in uow.session.scalars(_page(stmt, Transaction.created_at, before, n))
+    ]
+
+
+SOURCES: tuple[Callable[[UnitOfWork, str, datetime | None, int], list[TimelineEntry]], ...] = (
+    _notes, _tasks, _activity, _messages, _opportunities, _appointments, _forms, _payments,
+)  # fmt: skip
+
+
+def contact_timeline(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, contact_id: str, *,
+    limit: int = 100, before: datetime | None = None,
+) -> list[TimelineEntry]:  # fmt: skip
+    """The newest ``limit`` entries before ``before`` (or now), newest first."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("contacts.read")
+        contact = load_contact(uow, contact_id, include_deleted=True)
+        entries: list[TimelineEntry] = []
+        for source in SOURCES:
+            entries.extend(source(uow, contact.id, before, limit))
+        entries.sort(key=lambda e: (e.at, e.entity_id), reverse=True)
+        return entries[:limit]
