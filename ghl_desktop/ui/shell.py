@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ghl_desktop.ui.ops import OpRunner, WriteOp, describe_error
@@ -49,6 +50,7 @@ class AppShell(QObject):
         self.workspace: Workspace | None = None
         self.exit_code = 0
         self.error_box: QMessageBox | None = None
+        self._stopping = False
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -56,9 +58,11 @@ class AppShell(QObject):
         self.splash = StartupSplash(where)
         self.splash.show()
         data_dir, url = self.data_dir, self.database_url
-        WriteOp(self.ops, self.splash, lambda: _open(data_dir, url)).success(self._ready).failure(
-            self._startup_failed
-        ).run()
+        progress = _Progress(self.splash)
+        progress.message.connect(self.splash.set_message, Qt.ConnectionType.QueuedConnection)
+        WriteOp(self.ops, self.splash, lambda: _open(data_dir, url, progress.message.emit)).success(
+            self._ready
+        ).failure(self._startup_failed).run()
 
     def _ready(self, startup: Startup) -> None:
         from ghl_desktop.ui.context import UiContext
@@ -86,7 +90,7 @@ class AppShell(QObject):
             f"The workspace could not be opened.\n\n{describe_error(error)}",
         )  # fmt: skip
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _r: self.app.exit(1))
+        box.finished.connect(lambda _r: None if self._stopping else self.app.exit(1))
         self.error_box = box  # a window without a parent lives as long as a reference to it
         box.open()
         self._close_splash()
@@ -121,7 +125,7 @@ class AppShell(QObject):
 
     def _sign_in_cancelled(self) -> None:
         self.sign_in_dialog = None
-        if self.window is None:
+        if self.window is None and not self._stopping:
             self.app.quit()
 
     def open_main_window(self, actor: Actor) -> MainWindow:
@@ -156,6 +160,7 @@ class AppShell(QObject):
     # -- stop ------------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Wait for running operations, then close the database. Safe to call twice."""
+        self._stopping = True
         self.ops.shutdown()
         if self.ctx is not None:
             self.ctx.bridge.close()
@@ -163,12 +168,20 @@ class AppShell(QObject):
             self.startup.runtime.close()
 
 
-def _open(data_dir: Path | None, database_url: str | None) -> Startup:
+class _Progress(QObject):
+    """Carries startup messages from the writer thread to the splash."""
+
+    message = Signal(str)
+
+
+def _open(
+    data_dir: Path | None, database_url: str | None, progress: Callable[[str], None]
+) -> Startup:
     """On the writer thread: import the heavy modules, then open the workspace."""
     import ghl_desktop.ui.main_window  # noqa: F401 (warms the import cache for the Qt thread)
     from ghl_desktop.ui.startup import prepare
 
-    return prepare(data_dir, database_url)
+    return prepare(data_dir, database_url, progress)
 
 
 class _FirstPaintProbe(QObject):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -32,11 +33,10 @@ def make_shell(qapp: QApplication, tmp_path: Path) -> Iterator[type[AppShell]]:
 
     yield _make  # type: ignore[misc]
     for shell in shells:
-        if shell.window is not None:
-            shell.window.close()
-        if shell.sign_in_dialog is not None:
-            shell.sign_in_dialog.close()
-        shell.shutdown()
+        shell.shutdown()  # first: closing its windows afterwards must not quit the app
+        for window in (shell.window, shell.sign_in_dialog, shell.error_box):
+            if window is not None and shiboken6.isValid(window):
+                window.close()
 
 
 def test_first_start_creates_the_demo_and_signs_its_owner_in(
@@ -105,4 +105,3 @@ def test_a_database_that_cannot_open_is_reported(
     assert "unsupported database URL scheme" in boxes[0].text()
     assert shell.window is None
     assert shell.splash is None
-    boxes[0].deleteLater()

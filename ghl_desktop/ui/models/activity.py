@@ -34,8 +34,20 @@ def entity_label(entity_type: str) -> str:
     return " ".join([*words[:-1], last]).capitalize()
 
 
+def _text(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    return str(value)
+
+
 def _short(value: Any) -> str:
-    text = "—" if value in (None, "") else str(value)
+    text = _text(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
 

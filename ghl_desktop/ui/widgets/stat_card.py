@@ -25,6 +25,6 @@ class StatCard(QFrame):
         layout.addWidget(self.caption)
 
     def set_value(self, value: str, caption: str = "") -> None:
+        # The caption keeps its line even when empty, so values line up across cards.
         self.value.setText(value)
-        self.caption.setText(caption)
-        self.caption.setVisible(bool(caption))
+        self.caption.setText(caption or " ")
