@@ -8,10 +8,13 @@ is known before the first request.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
+import signal
 import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
@@ -27,6 +30,25 @@ from ghl_desktop.services.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 ACCESS_LOGGER = "uvicorn.access"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus one habit: after a graceful stop on SIGINT/SIGTERM it raises the
+    signal again (the process then dies of it). ``serve`` has finished cleanly by then and
+    should exit 0, so the signal is only recorded."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 class ServerStartError(Exception):
@@ -67,7 +89,7 @@ class FunnelServer:
             access_log=settings.access_log, log_config=None, proxy_headers=False,
             server_header=False, timeout_graceful_shutdown=5,
         )  # fmt: skip
-        self.server = uvicorn.Server(config)
+        self.server = _Server(config)
 
     # -- where it listens ---------------------------------------------------------------------
     @property
