@@ -31,6 +31,10 @@ dev-venv: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	unset QT_QPA_PLATFORM; $(BIN)/ghl-desktop
 
+# The funnel server alone, in the foreground (Ctrl+C stops it): HOST=0.0.0.0 PORT=8080 make serve
+serve: $(VENV)/.installed
+	$(BIN)/ghl-desktop serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
 system-packages:
 	./scripts/system-packages.sh
 
