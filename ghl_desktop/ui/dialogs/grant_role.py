@@ -31,8 +31,9 @@ class GrantRoleDialog(FormDialog):
         note.setProperty("role", "muted")
         note.setWordWrap(True)
         self.form.addRow(note)
-        self.access = AccessPicker(roles, sub_accounts)
-        self.add_field("Access", self.access, "role")
+        self.access = AccessPicker(roles, sub_accounts, parent=self)
+        self.add_field("&Where", self.access.where, "sub_account")
+        self.add_field("&Role", self.access.role, "role")
 
     def operation(self) -> Callable[[], object]:
         uows, actor, agency_id, user_id = self.ctx.uows, self.actor, self.agency_id, self.user.id

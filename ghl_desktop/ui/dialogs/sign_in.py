@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from ghl_desktop.services import auth
 from ghl_desktop.ui.context import UiContext
@@ -13,10 +13,10 @@ from ghl_desktop.ui.widgets.form_dialog import FormDialog
 
 class SignInDialog(FormDialog):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, parent, "Sign in · GHL Desktop", "Sign in")
-        heading = QLabel("Sign in to your agency")
-        heading.setProperty("role", "heading")
-        self.form.insertRow(0, heading)
+        super().__init__(
+            ctx, parent, "Sign in · GHL Desktop", "Sign in", heading="Sign in to your agency"
+        )
+        self.heading.setProperty("role", "heading")
         self.email = QLineEdit(ctx.prefs.last_email)
         self.email.setObjectName("EmailInput")
         self.email.setPlaceholderText("you@agency.com")

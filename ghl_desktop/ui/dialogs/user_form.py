@@ -53,10 +53,11 @@ class UserFormDialog(FormDialog):
             self.confirm = _line("ConfirmInput", secret=True)
             self.add_field("&Password", self.password, "password")
             self.add_field("Con&firm password", self.confirm, "confirm_password")
-            self.access = AccessPicker(roles, sub_accounts)
+            self.access = AccessPicker(roles, sub_accounts, parent=self)
             if snapshot.sub_account is not None:
                 self.access.choose(snapshot.sub_account.id)
-            self.add_field("Access", self.access, "role")
+            self.add_field("Access &where", self.access.where, "sub_account")
+            self.add_field("&Role", self.access.role, "role")
 
     def operation(self) -> Callable[[], object]:
         uows, actor, agency_id = self.ctx.uows, self.actor, self.agency_id

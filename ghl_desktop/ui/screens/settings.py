@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -88,6 +88,8 @@ class SettingsScreen(Screen):
         for page in PAGES:
             if page.is_available(snapshot):
                 item = QListWidgetItem(page.title)
+                # Explicit height: style-sheet padding alone does not size list rows.
+                item.setSizeHint(QSize(0, self.page_list.fontMetrics().height() + 16))
                 item.setData(KEY_ROLE, page.key)
                 self.page_list.addItem(item)
         self.page_list.blockSignals(False)

@@ -18,7 +18,14 @@ from ghl_desktop.services import roles
 from ghl_desktop.services.roles import RoleInfo
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.role_form import RoleFormDialog
-from ghl_desktop.ui.models.roles import KIND, NAME, PERMISSIONS, SCOPE, RoleTableModel
+from ghl_desktop.ui.models.roles import (
+    DESCRIPTION,
+    KIND,
+    NAME,
+    PERMISSIONS,
+    SCOPE,
+    RoleTableModel,
+)
 from ghl_desktop.ui.ops import ReadOp, WriteOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
@@ -34,8 +41,9 @@ class RolesPage(Screen):
         self.setObjectName("RolesPage")
         self.model = RoleTableModel(self)
         self.table = DataTable(
-            self.model, widths={NAME: 170, SCOPE: 100, KIND: 80, PERMISSIONS: 95}
+            self.model, stretch_column=NAME, widths={SCOPE: 100, KIND: 80, PERMISSIONS: 95}
         )
+        self.table.setColumnHidden(DESCRIPTION, True)  # shown beside, with the permissions
         self.table.setObjectName("RoleTable")
         self.table.setAccessibleName("Roles")
         self.new_button = QPushButton("&New role…")
@@ -64,8 +72,8 @@ class RolesPage(Screen):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

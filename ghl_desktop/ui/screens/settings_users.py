@@ -29,6 +29,7 @@ from ghl_desktop.ui.models.users import (
     EMAIL,
     LAST_SIGN_IN,
     NAME,
+    ROLE,
     STATUS,
     WHERE,
     MembershipTableModel,
@@ -83,7 +84,9 @@ class UsersPage(Screen):
         self.access_title = QLabel("Access")
         self.access_title.setProperty("role", "subheading")
         self.membership_model = MembershipTableModel(self)
-        self.membership_table = DataTable(self.membership_model, stretch_column=WHERE)
+        self.membership_table = DataTable(
+            self.membership_model, stretch_column=WHERE, widths={ROLE: 220}
+        )
         self.membership_table.setObjectName("MembershipTable")
         self.membership_table.setAccessibleName("Access of the selected user")
         self.grant_button = QPushButton("&Grant access…")
@@ -96,11 +99,12 @@ class UsersPage(Screen):
         access_buttons.addStretch(1)
         access_panel = QWidget()
         access_layout = QVBoxLayout(access_panel)
-        access_layout.setContentsMargins(8, 0, 0, 0)
+        access_layout.setContentsMargins(0, 8, 0, 0)
         access_layout.addWidget(self.access_title)
         access_layout.addLayout(access_buttons)
         access_layout.addWidget(self.membership_table, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The access of the selected user below the list: the list keeps the full width.
+        splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(access_panel)
         splitter.setStretchFactor(0, 3)

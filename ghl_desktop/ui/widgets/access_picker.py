@@ -1,11 +1,15 @@
 """Pick where a user gets access (agency-wide or one sub-account) and with which role; the
-role list follows the choice (agency roles agency-wide, sub-account roles in a sub-account)."""
+role list follows the choice (agency roles agency-wide, sub-account roles in a sub-account).
+
+Not a widget itself: it drives two combo boxes the dialog lays out as rows of its own form,
+so their labels line up with the dialog's other fields."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QComboBox
 
 from ghl_desktop.services.agencies import SubAccountInfo
 from ghl_desktop.services.roles import RoleInfo
@@ -13,10 +17,10 @@ from ghl_desktop.services.roles import RoleInfo
 AGENCY_WIDE = "__agency__"
 
 
-class AccessPicker(QWidget):
+class AccessPicker(QObject):
     def __init__(
         self, roles: Sequence[RoleInfo], sub_accounts: Sequence[SubAccountInfo], *,
-        parent: QWidget | None = None,
+        parent: QObject | None = None,
     ) -> None:  # fmt: skip
         super().__init__(parent)
         self._roles = list(roles)
@@ -28,10 +32,6 @@ class AccessPicker(QWidget):
                 self.where.addItem(sub.name, sub.id)
         self.role = QComboBox()
         self.role.setObjectName("AccessRole")
-        layout = QFormLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addRow("&Where", self.where)
-        layout.addRow("&Role", self.role)
         self.where.currentIndexChanged.connect(self._fill_roles)
         self._fill_roles()
 

@@ -26,10 +26,15 @@ from ghl_desktop.ui.ops import WriteOp, describe_error
 class FormDialog(QDialog):
     succeeded = Signal(object)  # what the service returned
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None, title: str, ok_text: str) -> None:
+    def __init__(
+        self, ctx: UiContext, parent: QWidget | None, title: str, ok_text: str,
+        heading: str | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(title)
+        self.heading = QLabel(heading or title)
+        self.heading.setProperty("role", "subheading")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumWidth(440)
         self.form = QFormLayout()
@@ -46,6 +51,9 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(self.heading)
         layout.addLayout(self.form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)

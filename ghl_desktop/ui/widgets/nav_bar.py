@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from ghl_desktop.ui.navigation import ScreenSpec
@@ -30,6 +30,7 @@ class NavBar(QListWidget):
         self.clear()
         for position, spec in enumerate(specs, start=1):
             item = QListWidgetItem(spec.title)
+            item.setSizeHint(QSize(0, self.fontMetrics().height() + 22))
             item.setData(KEY_ROLE, spec.key)
             if position <= 9:
                 item.setToolTip(f"{spec.title} (Ctrl+{position})")

@@ -24,7 +24,6 @@ class PermissionChecklist(QTreeWidget):
         self.setObjectName("PermissionChecklist")
         self.setAccessibleName("Permissions")
         self.setHeaderLabels(["Permission", "Allows"])
-        self.setColumnWidth(0, 220)
         self.setUniformRowHeights(True)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._read_only = False
@@ -47,6 +46,9 @@ class PermissionChecklist(QTreeWidget):
             item.setToolTip(0, key)
             self._items[key] = item
         self.expandAll()
+        # About 35 rows: sizing the first column to its contents is cheap here.
+        self.resizeColumnToContents(0)
+        self.setColumnWidth(0, self.columnWidth(0) + 24)
 
     def checked_keys(self) -> list[str]:
         return sorted(
