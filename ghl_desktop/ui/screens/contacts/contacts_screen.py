@@ -3,10 +3,11 @@ new contact, import, export, bulk actions and their log - and a contact's detail
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -21,12 +22,15 @@ from ghl_desktop.ui.dialogs.import_wizard import ImportWizard
 from ghl_desktop.ui.ops import ReadOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
+from ghl_desktop.ui.screens.contacts.bulk_runner import BulkRunner
 from ghl_desktop.ui.screens.contacts.contact_detail import ContactDetailPanel
 from ghl_desktop.ui.screens.contacts.contact_list import ContactListPanel
 from ghl_desktop.ui.screens.contacts.loaders import load_lookups
 from ghl_desktop.ui.screens.contacts.lookups import EMPTY_LOOKUPS, CrmLookups
+from ghl_desktop.ui.widgets.job_progress import JobProgress
 from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
 
+REFRESH_DELAY_MS = 120
 # Changes after which the tags, fields or users offered may differ.
 LOOKUP_TOPICS = ("tag", "custom_field", "user", "membership")
 # What the contacts screen follows on the bridge (event names up to their first dot).
@@ -41,6 +45,10 @@ class ContactsScreen(Screen):
         self.setObjectName("ContactsScreen")
         self.lookups: CrmLookups = EMPTY_LOOKUPS
         self.lookups_for: str | None = None
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self.refresh_timer.timeout.connect(super().request_refresh)
         self.opened_contact_id: str | None = None
         heading = QLabel("Contacts")
         heading.setProperty("role", "heading")
@@ -48,12 +56,15 @@ class ContactsScreen(Screen):
         self.new_button.setObjectName("NewContact")
         self.import_button = QPushButton("&Import…")
         self.import_button.setObjectName("ImportContacts")
+        self.bulk_button = QPushButton("&Bulk actions")
+        self.bulk_button.setObjectName("BulkActions")
         self.export_button = QPushButton("E&xport…")
         self.export_button.setObjectName("ExportContacts")
         self.action_bar = QHBoxLayout()
         self.action_bar.setSpacing(8)
         self.action_bar.addWidget(heading)
         self.action_bar.addStretch(1)
+        self.action_bar.addWidget(self.bulk_button)
         self.action_bar.addWidget(self.export_button)
         self.action_bar.addWidget(self.import_button)
         self.action_bar.addWidget(self.new_button)
@@ -63,6 +74,9 @@ class ContactsScreen(Screen):
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.addLayout(self.action_bar)
         list_layout.addWidget(self.list_panel, 1)
+        self.bulk_progress = JobProgress()
+        self.bulk_progress.setVisible(False)
+        list_layout.addWidget(self.bulk_progress)
         self.pages = QStackedWidget()
         self.pages.addWidget(list_page)
         self.empty = QLabel("Choose a sub-account to see its contacts.")
@@ -78,11 +92,20 @@ class ContactsScreen(Screen):
         self.new_button.clicked.connect(self.new_contact)
         self.import_button.clicked.connect(self.import_contacts)
         self.export_button.clicked.connect(self.export_contacts)
+        self.bulk = BulkRunner(ctx, workspace, self.list_panel, self.bulk_progress, self)
+        self.bulk_button.clicked.connect(self.show_bulk_menu)
         self.list_panel.open_contact.connect(self.open_contact)
         self.detail.back_requested.connect(self.show_list)
         self.detail.edit_requested.connect(self.edit_contact)
 
     # -- Screen ----------------------------------------------------------------------------
+    def request_refresh(self) -> None:
+        """Changes come in bursts (a bulk action over 10,000 contacts records 10,000 events):
+        they are gathered into one refresh after a short pause."""
+        if not self.refresh_timer.isActive():
+            self.refresh_timer.start()
+
+    # -- what the base asks for ---------------------------------------------------------
     def concerns(self, change: Change) -> bool:
         sub = self.snapshot.sub_account if self.snapshot else None
         same_place = change.sub_account_id is None or (
@@ -148,6 +171,12 @@ class ContactsScreen(Screen):
         wizard.finished_import.connect(self._tags_may_be_new)
         wizard.open()
         return wizard
+
+    def show_bulk_menu(self) -> QMenu:
+        menu = self.bulk.menu()
+        menu.popup(self.bulk_button.mapToGlobal(self.bulk_button.rect().bottomLeft()))
+        self.bulk_menu = menu
+        return menu
 
     def export_contacts(self) -> ExportDialog | None:
         snapshot = self.snapshot

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ghl_desktop.services import custom_field_definitions, tags
+from ghl_desktop.services import custom_field_definitions, tags, users
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.smart_lists import service as smart_lists
 from ghl_desktop.services.smart_lists.service import SmartListInfo
 from ghl_desktop.services.uow import UnitOfWorkFactory
-from ghl_desktop.ui.screens.contacts.lookups import CrmLookups, TagChoice
+from ghl_desktop.ui.screens.contacts.lookups import CrmLookups, TagChoice, UserChoice
 
 
 def load_lookups(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> CrmLookups:
@@ -18,6 +18,10 @@ def load_lookups(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> 
     return CrmLookups(
         tags=tuple(TagChoice(t.id, t.name, t.colour, t.contact_count) for t in found),
         fields=tuple(custom_field_definitions.list_custom_fields(uows, actor, sub_account_id)),
+        users=tuple(
+            UserChoice(u.id, u.full_name or u.email)
+            for u in users.list_sub_account_users(uows, actor, sub_account_id)
+        ),
     )
 
 
