@@ -4,6 +4,7 @@ test script started one), plus helpers to build tenants and users quickly."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,37 +32,87 @@ def _runtime(data_dir: Path, url: str | None, clock: FixedClock) -> Runtime:
     return build_runtime(data_dir, url, clock=clock, secrets=secrets)
 
 
+# Migrating a database costs about a second; a test suite of hundreds of runtimes copies one
+# database migrated once per session instead (the migration itself is tested separately).
+_templates: dict[str, str] = {}
+
+
+def _migrated_sqlite_template() -> Path:
+    if "sqlite" not in _templates:
+        import tempfile
+
+        import sqlean
+
+        folder = Path(tempfile.mkdtemp(prefix="ghl-template-"))
+        _runtime(folder, None, FixedClock()).close()
+        # Fold the WAL into the main file so a copy of that one file is the whole database.
+        conn = sqlean.connect(str(folder / "ghl_desktop.db"), isolation_level=None)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        _templates["sqlite"] = str(folder / "ghl_desktop.db")
+    return Path(_templates["sqlite"])
+
+
+def fresh_sqlite_data_dir(data_dir: Path) -> Path:
+    """A data dir holding a copy of the migrated template database."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_migrated_sqlite_template(), data_dir / "ghl_desktop.db")
+    return data_dir
+
+
 @pytest.fixture
 def runtime(tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
-    rt = _runtime(tmp_path / "data", None, clock)
+    rt = _runtime(fresh_sqlite_data_dir(tmp_path / "data"), None, clock)
     yield rt
     rt.close()
 
 
-def _fresh_pg_database(base_url: str) -> str:
-    """Create an empty database on the test cluster and return its URL."""
+def _admin_execute(base_url: str, sql: str) -> None:
     import psycopg
     from sqlalchemy.engine import make_url
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_url(base_url).set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql)
+
+
+def _with_database(base_url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
-def pg_url_or_skip() -> str:
+def _fresh_pg_database(base_url: str, *, migrated: bool = False) -> str:
+    """Create a database on the test cluster and return its URL: empty, or a copy of a
+    template migrated once per session (``CREATE DATABASE ... TEMPLATE`` is a file copy)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    if not migrated:
+        _admin_execute(base_url, f'CREATE DATABASE "{name}"')
+        return _with_database(base_url, name)
+    if "postgresql" not in _templates:
+        import tempfile
+
+        template = f"tmpl_{uuid.uuid4().hex[:12]}"
+        _admin_execute(base_url, f'CREATE DATABASE "{template}"')
+        folder = Path(tempfile.mkdtemp(prefix="ghl-pg-template-"))
+        _runtime(folder, _with_database(base_url, template), FixedClock()).close()
+        _templates["postgresql"] = template
+    _admin_execute(base_url, f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}"')
+    return _with_database(base_url, name)
+
+
+def pg_url_or_skip(*, migrated: bool = False) -> str:
     url = os.environ.get(PG_URL_ENV)
     if not url:
         if os.environ.get("CI"):
             pytest.fail(f"{PG_URL_ENV} is not set: CI must start PostgreSQL (tests/pg.sh)")
         pytest.skip(f"{PG_URL_ENV} not set (run via `make test` to get PostgreSQL)")
-    return _fresh_pg_database(url)
+    return _fresh_pg_database(url, migrated=migrated)
 
 
 @pytest.fixture
 def pg_runtime(tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
-    rt = _runtime(tmp_path / "pgdata", pg_url_or_skip(), clock)
+    rt = _runtime(tmp_path / "pgdata", pg_url_or_skip(migrated=True), clock)
     yield rt
     rt.close()
 
@@ -70,8 +121,11 @@ def pg_runtime(tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
 def any_runtime(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
 ) -> Iterator[Runtime]:
-    url = None if request.param == "sqlite" else pg_url_or_skip()
-    rt = _runtime(tmp_path / request.param, url, clock)
+    if request.param == "sqlite":
+        data_dir, url = fresh_sqlite_data_dir(tmp_path / "sqlite"), None
+    else:
+        data_dir, url = tmp_path / "postgresql", pg_url_or_skip(migrated=True)
+    rt = _runtime(data_dir, url, clock)
     yield rt
     rt.close()
 
