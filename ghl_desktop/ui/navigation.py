@@ -59,11 +59,13 @@ def _can_read_contacts(snapshot: WorkspaceSnapshot) -> bool:
 def default_screens() -> ScreenRegistry:
     """Every screen the app has today. A new capability adds its line here."""
     from ghl_desktop.ui.screens.contacts.contacts_screen import ContactsScreen
+    from ghl_desktop.ui.screens.contacts.tasks_screen import TasksScreen
     from ghl_desktop.ui.screens.dashboard import DashboardScreen
     from ghl_desktop.ui.screens.settings import SettingsScreen
 
     registry = ScreenRegistry()
     registry.register(ScreenSpec("dashboard", "Dashboard", 10, DashboardScreen))
     registry.register(ScreenSpec("contacts", "Contacts", 40, ContactsScreen, _can_read_contacts))
+    registry.register(ScreenSpec("tasks", "Tasks", 45, TasksScreen, _can_read_contacts))
     registry.register(ScreenSpec("settings", "Settings", 1000, SettingsScreen))
     return registry

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
 from ghl_desktop.services import contacts
 from ghl_desktop.services.contacts import ContactInfo
 from ghl_desktop.ui.context import UiContext
+from ghl_desktop.ui.dialogs.task_form import TaskFormDialog
 from ghl_desktop.ui.ops import ReadOp, WriteOp
 from ghl_desktop.ui.screens.contacts.lookups import EMPTY_LOOKUPS, CrmLookups
 from ghl_desktop.ui.widgets.filter_fields import stage_label
 from ghl_desktop.ui.widgets.plain_label import PlainLabel
+from ghl_desktop.ui.widgets.timeline_panel import TimelinePanel
 from ghl_desktop.ui.workspace import Workspace
 
 DETAIL_ROWS = (
@@ -98,9 +100,11 @@ class ContactDetailPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(fields_box)
         scroll.setMinimumWidth(320)
-        self.side = QWidget()  # the timeline and notes go here (ContactsScreen fills it)
+        self.timeline = TimelinePanel(ctx, workspace)
+        self.side = QWidget()
         self.side_layout = QVBoxLayout(self.side)
         self.side_layout.setContentsMargins(8, 0, 0, 0)
+        self.side_layout.addWidget(self.timeline)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(self.side)
@@ -115,6 +119,7 @@ class ContactDetailPanel(QWidget):
         self.edit_button.clicked.connect(self._edit)
         self.archive_button.clicked.connect(self.toggle_archived)
         self.delete_button.clicked.connect(self.delete_or_restore)
+        self.timeline.add_task_requested.connect(self.add_task)
 
     # -- loading ---------------------------------------------------------------------------
     def show_contact(self, contact_id: str, lookups: CrmLookups) -> None:
@@ -129,6 +134,7 @@ class ContactDetailPanel(QWidget):
         snapshot, contact_id = self.workspace.snapshot, self.contact_id
         if snapshot is None or snapshot.sub_account is None or contact_id is None:
             return
+        self.timeline.show_contact(contact_id, can_write=snapshot.can("contacts.write"))
         uows, actor, sub_id = self.ctx.uows, snapshot.actor, snapshot.sub_account.id
         ReadOp(
             self.ctx.ops, self,
@@ -163,6 +169,15 @@ class ContactDetailPanel(QWidget):
         self.delete_button.setText("Restore" if info.deleted_at else "Delete…")
 
     # -- actions ---------------------------------------------------------------------------
+    def add_task(self) -> TaskFormDialog | None:
+        snapshot = self.workspace.snapshot
+        if snapshot is None or snapshot.sub_account is None or self.contact_id is None:
+            return None
+        dialog = TaskFormDialog(self.ctx, self, snapshot, self.lookups, contact_id=self.contact_id)
+        dialog.succeeded.connect(lambda _task: self.timeline.reload())
+        dialog.open()
+        return dialog
+
     def _edit(self) -> None:
         if self.contact is not None:
             self.edit_requested.emit(self.contact)
