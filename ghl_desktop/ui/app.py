@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ghl_desktop.ui.preferences import Preferences
@@ -20,6 +22,17 @@ from ghl_desktop.ui.theme import Theme, apply_theme
 # Set to 1 to print "first-paint <unix time>" when the main window first paints with the
 # workspace loaded, then quit (benchmarks/gui_first_paint.py).
 EXIT_AFTER_FIRST_PAINT_ENV = "GHL_DESKTOP_EXIT_AFTER_FIRST_PAINT"
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C in the terminal or a TERM from the session quits cleanly (threads stopped,
+    database closed). Python runs signal handlers only between bytecodes, so a timer wakes
+    the interpreter while Qt's event loop waits."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
 
 
 def run_app(data_dir: str | None, database_url: str | None) -> int:
@@ -35,6 +48,7 @@ def run_app(data_dir: str | None, database_url: str | None) -> int:
         app, Path(data_dir).expanduser() if data_dir else None, database_url, prefs,
         exit_after_first_paint=os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV) == "1",
     )  # fmt: skip
+    _quit_on_signals(app)
     shell.start()
     try:
         code = app.exec()

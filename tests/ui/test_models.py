@@ -114,3 +114,10 @@ def test_activity_model_describes_changes_without_ids(qapp: object) -> None:
     assert model.index(1, activity.WHAT).data() == "Contact updated"
     assert model.index(1, activity.DETAILS).data() == "email: a@x.com → b@x.com"
     assert model.index(1, activity.WHO).data() == "system"
+
+
+def test_entity_labels_read_as_things(qapp: object) -> None:
+    assert activity.entity_label("user_sub_account_memberships") == "Sub-account access"
+    assert activity.entity_label("opportunities") == "Opportunity"
+    assert activity.entity_label("ai_agents") == "AI agent"
+    assert activity.entity_label("training_data") == "Training data"

@@ -31,7 +31,9 @@ def entity_label(entity_type: str) -> str:
         last = last[:-2]
     elif last.endswith("s") and not last.endswith("ss"):
         last = last[:-1]
-    return " ".join([*words[:-1], last]).capitalize()
+    words = [*words[:-1], last]
+    text = " ".join("AI" if word == "ai" else word for word in words)
+    return text[:1].upper() + text[1:]
 
 
 def _text(value: Any) -> str:
