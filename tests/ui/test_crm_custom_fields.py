@@ -69,3 +69,45 @@ def test_define_a_field_and_use_it_on_the_form(qtbot: QtBot, owner_window: OpenW
     dialog_columns = screen.list_panel.choose_columns()
     assert "custom_fields.favourite_dishes" in dialog_columns.checks.values()
     dialog_columns.reject()
+
+
+def test_custom_values_create_edit_delete(qtbot: QtBot, owner_window: OpenWindow) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from ghl_desktop.ui.dialogs.custom_value_form import CustomValueFormDialog
+    from ghl_desktop.ui.models.custom_values import TOKEN
+    from ghl_desktop.ui.screens.contacts.settings_custom_values import CustomValuesPage
+
+    page = owner_window.window.open_settings_page("custom_values")
+    assert isinstance(page, CustomValuesPage)
+    qtbot.waitUntil(lambda: page.isVisible(), timeout=WAIT_MS)
+    before = page.model.rowCount()
+    dialog = page.new_value()
+    assert isinstance(dialog, CustomValueFormDialog)
+    qtbot.keyClicks(dialog.key, "Office Phone")  # not snake_case
+    dialog.value.setPlainText("+1 212 555 0100")
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=WAIT_MS)
+    assert dialog.error_label.text().startswith("Key: must be snake_case")
+    assert dialog.key.property("invalid") is True
+    dialog.key.clear()
+    qtbot.keyClicks(dialog.key, "office_phone")
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: page.model.rowCount() == before + 1, timeout=WAIT_MS)
+    row = page.model.find_row(lambda v: v.key == "office_phone")
+    assert page.model.index(row, TOKEN).data() == "{{custom_values.office_phone}}"
+
+    page.table.select_row(row)
+    edit = page.edit_selected()
+    assert edit is not None
+    edit.key.clear()
+    qtbot.keyClicks(edit.key, "front_desk_phone")
+    click(qtbot, edit.ok_button)
+    qtbot.waitUntil(
+        lambda: page.model.find_row(lambda v: v.key == "front_desk_phone") >= 0, timeout=WAIT_MS
+    )
+    page.table.select_row(page.model.find_row(lambda v: v.key == "front_desk_phone"))
+    box = page.delete_selected()
+    assert isinstance(box, QMessageBox)
+    click(qtbot, box.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: page.model.rowCount() == before, timeout=WAIT_MS)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.screens.base import Screen
 from ghl_desktop.ui.screens.contacts.settings_custom_fields import CustomFieldsPage
+from ghl_desktop.ui.screens.contacts.settings_custom_values import CustomValuesPage
 from ghl_desktop.ui.screens.settings_account import AccountPage
 from ghl_desktop.ui.screens.settings_roles import RolesPage
 from ghl_desktop.ui.screens.settings_sub_accounts import SubAccountsPage
@@ -49,6 +50,7 @@ PAGES = (
     SettingsPage("users", "Users", UsersPage, lambda s: s.can_agency("users.manage")),
     SettingsPage("roles", "Roles", RolesPage, lambda s: s.is_agency_member),
     SettingsPage("custom_fields", "Custom fields", CustomFieldsPage, _can_manage_sub_account),
+    SettingsPage("custom_values", "Custom values", CustomValuesPage, _can_manage_sub_account),
     SettingsPage("account", "My account", AccountPage, lambda _s: True),
 )
 
