@@ -113,3 +113,42 @@ def test_edit_fields_and_tags(qtbot: QtBot, owner_window: OpenWindow) -> None:
     after = contacts.get_contact(uows, actor, sub_id, info.id)
     assert after.company == "Kernel Co"
     assert [t.name for t in after.tags] == ["Catering"]
+
+
+def test_duplicate_on_edit_offers_a_merge_choosing_per_field(
+    qtbot: QtBot, owner_window: OpenWindow
+) -> None:
+    from ghl_desktop.ui.dialogs.merge_dialog import MergeDialog
+
+    screen = open_contacts(qtbot, owner_window)
+    qtbot.waitUntil(lambda: bool(screen.lookups.tags), timeout=WAIT_MS)
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    assert snapshot.sub_account is not None
+    uows, actor, sub_id = owner_window.ctx.uows, snapshot.actor, snapshot.sub_account.id
+    keep = contacts.create_contact(
+        uows, actor, sub_id, {"first_name": "Ann", "company": "Old Co", "email": "ann@a.example"}
+    )
+    other = contacts.create_contact(
+        uows, actor, sub_id,
+        {"first_name": "Annie", "company": "New Co", "email": "annie@b.example", "city": "Oslo"},
+    )  # fmt: skip
+    form = screen.edit_contact(keep)
+    assert form is not None
+    form.inputs["email"].clear()
+    qtbot.keyClicks(form.inputs["email"], "annie@b.example")
+    click(qtbot, form.ok_button)
+    qtbot.waitUntil(form.duplicate_bar.isVisible, timeout=WAIT_MS)
+    assert form.merge_button.isVisible()
+    click(qtbot, form.merge_button)
+    dialog = find_dialog(qtbot, screen, MergeDialog)
+    qtbot.waitUntil(lambda: dialog.ok_button.isEnabled(), timeout=WAIT_MS)
+    assert {"first_name", "company", "email", "city"} <= set(dialog.choices)
+    dialog.take("company")
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: screen.detail.contact_id == keep.id, timeout=WAIT_MS)
+    merged = contacts.get_contact(uows, actor, sub_id, keep.id)
+    assert merged.first_name == "Ann"  # kept
+    assert merged.company == "New Co"  # taken from the other
+    assert merged.city == "Oslo"  # empty here: filled from the other
+    assert contacts.get_contact(uows, actor, sub_id, other.id, include_deleted=True).deleted_at

@@ -297,5 +297,6 @@ class ContactFormDialog(QDialog):
             self.reject()
 
     def _merge(self) -> None:
-        if self.duplicate_of is not None:
-            self.merge_requested.emit(self.existing.id if self.existing else "", self.duplicate_of)
+        if self.duplicate_of is not None and self.existing is not None:
+            self.merge_requested.emit(self.existing.id, self.duplicate_of)
+            self.reject()

@@ -19,6 +19,7 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.contact_form import ContactFormDialog
 from ghl_desktop.ui.dialogs.export_dialog import ExportDialog
 from ghl_desktop.ui.dialogs.import_wizard import ImportWizard
+from ghl_desktop.ui.dialogs.merge_dialog import MergeDialog
 from ghl_desktop.ui.ops import ReadOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
@@ -191,6 +192,16 @@ class ContactsScreen(Screen):
         dialog.open()
         return dialog
 
+    def merge_contacts(self, keep_id: str, merge_id: str) -> MergeDialog | None:
+        """Merge ``merge_id`` into ``keep_id``, choosing per field."""
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None or not keep_id:
+            return None
+        dialog = MergeDialog(self.ctx, self, snapshot, keep_id, merge_id)
+        dialog.merged.connect(lambda info: self.open_contact(info.id))
+        dialog.open()
+        return dialog
+
     def open_contact(self, contact_id: str) -> ContactDetailPanel:
         """Show a contact's detail page (the list stays as it was behind it)."""
         self.detail.show_contact(contact_id, self.lookups)
@@ -208,6 +219,7 @@ class ContactsScreen(Screen):
             return None
         dialog = ContactFormDialog(self.ctx, self, snapshot, self.lookups, info)
         dialog.open_existing.connect(self.open_contact)
+        dialog.merge_requested.connect(self.merge_contacts)
         dialog.succeeded.connect(lambda _info: self.detail.reload())
         dialog.succeeded.connect(self._tags_may_be_new)
         dialog.open()
