@@ -7,6 +7,7 @@ Settings last, capabilities such as Contacts or Conversations in between).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -56,16 +57,53 @@ def _can_read_contacts(snapshot: WorkspaceSnapshot) -> bool:
     return snapshot.sub_account is not None and snapshot.can("contacts.read")
 
 
+class LazyScreen:
+    """A screen factory that imports the screen's module on first use, so the app's first
+    paint does not wait for every capability's imports (``warm_up`` imports them later,
+    off the Qt thread)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+
+    def load(self) -> ScreenFactory:
+        factory: ScreenFactory = getattr(importlib.import_module(self.module), self.name)
+        return factory
+
+    def __call__(self, ctx: UiContext, workspace: Workspace) -> QWidget:
+        return self.load()(ctx, workspace)
+
+
+def warm_up(registry: ScreenRegistry) -> None:
+    """Import every lazily registered screen (call on a worker thread)."""
+    for spec in registry.specs():
+        if isinstance(spec.factory, LazyScreen):
+            spec.factory.load()
+
+
 def default_screens() -> ScreenRegistry:
     """Every screen the app has today. A new capability adds its line here."""
-    from ghl_desktop.ui.screens.contacts.contacts_screen import ContactsScreen
-    from ghl_desktop.ui.screens.contacts.tasks_screen import TasksScreen
     from ghl_desktop.ui.screens.dashboard import DashboardScreen
-    from ghl_desktop.ui.screens.settings import SettingsScreen
 
+    contacts = "ghl_desktop.ui.screens.contacts"
     registry = ScreenRegistry()
     registry.register(ScreenSpec("dashboard", "Dashboard", 10, DashboardScreen))
-    registry.register(ScreenSpec("contacts", "Contacts", 40, ContactsScreen, _can_read_contacts))
-    registry.register(ScreenSpec("tasks", "Tasks", 45, TasksScreen, _can_read_contacts))
-    registry.register(ScreenSpec("settings", "Settings", 1000, SettingsScreen))
+    registry.register(
+        ScreenSpec(
+            "contacts", "Contacts", 40,
+            LazyScreen(f"{contacts}.contacts_screen", "ContactsScreen"), _can_read_contacts,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
+            "tasks", "Tasks", 45,
+            LazyScreen(f"{contacts}.tasks_screen", "TasksScreen"), _can_read_contacts,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
+            "settings", "Settings", 1000,
+            LazyScreen("ghl_desktop.ui.screens.settings", "SettingsScreen"),
+        )
+    )  # fmt: skip
     return registry

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from ghl_desktop.ui.ops import OpRunner, WriteOp, describe_error
+from ghl_desktop.ui.ops import OpRunner, ReadOp, WriteOp, describe_error
 from ghl_desktop.ui.preferences import Preferences
 from ghl_desktop.ui.widgets.splash import StartupSplash
 
@@ -130,6 +130,7 @@ class AppShell(QObject):
 
     def open_main_window(self, actor: Actor) -> MainWindow:
         from ghl_desktop.ui.main_window import MainWindow
+        from ghl_desktop.ui.navigation import warm_up
         from ghl_desktop.ui.workspace import Workspace
 
         assert self.ctx is not None
@@ -142,6 +143,9 @@ class AppShell(QObject):
         self.window.show()
         self._close_splash()
         self.workspace.load()
+        # The other screens' modules load in the background, ready when first opened.
+        registry = self.registry
+        ReadOp(self.ops, self.window, lambda: warm_up(registry)).run()
         return self.window
 
     def sign_out(self) -> SignInDialog:
