@@ -15,14 +15,17 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
+from ghl_desktop.funnel_server.hot_path import PageServer
 from ghl_desktop.funnel_server.middleware import (
     SECURITY_HEADERS,
+    TOO_LARGE,
     BodyLimit,
     ForwardedHeaders,
     SecurityHeaders,
 )
-from ghl_desktop.funnel_server.pages import HTML, health, preview, serve_page, static_asset
+from ghl_desktop.funnel_server.pages import HTML, health, not_found, preview, static_asset
 from ghl_desktop.funnel_server.posts import handle_post
 from ghl_desktop.funnel_server.state import SiteState
 from ghl_desktop.services.sites.rendering import render_message
@@ -33,16 +36,23 @@ FLUSH_SECONDS = 1.0
 REFRESH_SECONDS = 1.0
 
 
-async def _page_or_post(request: Request) -> Response:
+async def _post_or_missing(request: Request) -> Response:
+    """Posts to any page address; GET here only reaches unknown ``/_...`` addresses (the
+    ``PageServer`` in front answers GET of pages itself)."""
     if request.method == "POST":
         return await handle_post(request)
-    return await serve_page(request)
+    return not_found()
 
 
 async def _server_error(_request: Request, _exc: Exception) -> Response:
     body = render_message(500, "Something went wrong", "Please try again in a moment.")
     headers = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}
     return Response(body, 500, media_type=HTML, headers=headers | {"cache-control": "no-store"})
+
+
+async def _too_large(_request: Request, _exc: Exception) -> Response:
+    body = render_message(413, *TOO_LARGE)
+    return Response(body, 413, media_type=HTML, headers={"connection": "close"})
 
 
 async def _background(state: SiteState) -> None:
@@ -62,7 +72,7 @@ async def _background(state: SiteState) -> None:
             log.exception("funnel server background work failed; retrying in a second")
 
 
-def create_app(state: SiteState) -> Starlette:
+def create_app(state: SiteState) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         state.flush_event = asyncio.Event()
@@ -76,21 +86,22 @@ def create_app(state: SiteState) -> Starlette:
             await asyncio.gather(task, return_exceptions=True)
             await run_in_threadpool(state.close)
 
-    middleware = []
-    if state.settings.trusted_proxies:
-        middleware.append(Middleware(ForwardedHeaders, trusted=state.settings.trusted_proxies))
-    middleware.append(Middleware(SecurityHeaders))
-    middleware.append(Middleware(BodyLimit, max_bytes=state.settings.max_body_bytes))
     app = Starlette(
         routes=[
             Route("/_health", health, methods=["GET", "HEAD"]),
             Route("/_assets/{name}", static_asset, methods=["GET", "HEAD"]),
             Route("/_preview/{page_id}", preview, methods=["GET", "HEAD"]),
-            Route("/{path:path}", _page_or_post, methods=["GET", "HEAD", "POST"]),
+            Route("/{path:path}", _post_or_missing, methods=["GET", "HEAD", "POST"]),
         ],
-        middleware=middleware,
-        exception_handlers={500: _server_error},
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={413: _too_large, 500: _server_error},
         lifespan=lifespan,
     )
     app.state.site = state
-    return app
+    # Outermost first: proxies decide who the client is, bodies are limited, then page GETs are
+    # answered by the PageServer and the rest by the application.
+    stack: ASGIApp = PageServer(app, state)
+    stack = BodyLimit(stack, max_bytes=state.settings.max_body_bytes)
+    if state.settings.trusted_proxies:
+        stack = ForwardedHeaders(stack, trusted=state.settings.trusted_proxies)
+    return stack

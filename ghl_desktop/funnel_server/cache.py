@@ -51,7 +51,7 @@ def parse_route(host: str, path: str, domains: frozenset[str]) -> Route | None:
 class CachedPage:
     page: PublishedPage
     csp: str
-    # The HTML split at its placeholders: text, then (kind, id), text, ... - or one bytes.
+    # The HTML split at its placeholders: bytes, then (kind, id), bytes, ... - or one bytes.
     parts: tuple[Any, ...]
     static: bytes | None
 
@@ -60,18 +60,19 @@ class CachedPage:
         pieces = PLACEHOLDER.split(html)  # [text, kind, id, text, kind, id, text]
         if len(pieces) == 1:
             return cls(page, csp, (), html.encode())
+        # The text is kept encoded: per request only the tokens are encoded and joined in.
         parts: list[Any] = []
         for index in range(0, len(pieces) - 1, 3):
-            parts.append(pieces[index])
+            parts.append(pieces[index].encode())
             parts.append((pieces[index + 1], pieces[index + 2]))
-        parts.append(pieces[-1])
+        parts.append(pieces[-1].encode())
         return cls(page, csp, tuple(parts), None)
 
     def body(self, fill: TokenFill) -> bytes:
         if self.static is not None:
             return self.static
-        out = [part if isinstance(part, str) else fill(*part) for part in self.parts]
-        return "".join(out).encode()
+        return b"".join(part if isinstance(part, bytes) else fill(*part).encode()
+                        for part in self.parts)  # fmt: skip
 
 
 class PageCache:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ghl_desktop.services.sites.rendering import render_message
@@ -43,8 +44,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a streamed body passes the limit. An HTTP exception, so the
+    application answers 413 itself when its handler was reading the body."""
+
+    def __init__(self) -> None:
+        super().__init__(413)
 
 
 class BodyLimit:
@@ -88,8 +93,11 @@ class BodyLimit:
                 await _too_large(send)
 
 
+TOO_LARGE = ("Too much data", "The request was larger than this site accepts.")
+
+
 async def _too_large(send: Send) -> None:
-    body = render_message(413, "Too much data", "The request was larger than this site accepts.")
+    body = render_message(413, *TOO_LARGE)
     await send(
         {
             "type": "http.response.start",

@@ -68,22 +68,6 @@ def route_of(request: Request, state: SiteState) -> Route | None:
     return parse_route(request_host(request), request.scope["path"], state.cache.domains)
 
 
-async def serve_page(request: Request) -> Response:
-    """GET a published step. Cached HTML; the per-visitor tokens are filled in here."""
-    state = site(request)
-    route = route_of(request, state)
-    if route is None:
-        return not_found()
-    entry = await cached_entry(state, route)
-    if entry is None:
-        return not_found()
-    session_id, is_new = visitor_session(request)
-    body = entry.body(lambda kind, target: state.token_for(kind, target, session_id))
-    if request.method == "GET":
-        state.record_view(entry.page, session_id, request)
-    return page_response(request, entry, body, session_id, is_new)
-
-
 async def preview(request: Request) -> Response:
     """The owner's draft, for the editor's live preview (a signed, short-lived link)."""
     state = site(request)

@@ -8,8 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-from starlette.requests import Request
+from urllib.parse import parse_qsl
 
 from ghl_desktop.core.clock import Clock
 from ghl_desktop.core.ids import new_id
@@ -73,16 +72,17 @@ class SiteState:
         return issue_survey_state(self.signer, session_id, target_id, state)
 
     # -- page views -----------------------------------------------------------------------
-    def record_view(self, page: PublishedPage, session_id: str, request: Request) -> None:
-        scope = request.scope
+    def record_view(
+        self, page: PublishedPage, session_id: str, path: str, referrer: bytes, query: bytes
+    ) -> None:
+        """Queue one page view (memory only: the background task writes them in batches)."""
         utm: dict[str, str] = {}
-        query: bytes = scope["query_string"]
         if UTM_PREFIX in query:
-            utm = {k: v[:200] for k, v in request.query_params.items() if k.startswith("utm_")}
-        referrer = request.headers.get("referer", "")[:MAX_REFERRER]
+            pairs = parse_qsl(query.decode("latin-1"))
+            utm = {k: v[:200] for k, v in pairs if k.startswith("utm_")}
         view = PageView(
             page.sub_account_id, page.funnel_id, page.page_id, session_id, self.clock.now(),
-            scope["path"][:500], referrer, utm,
+            path[:500], referrer.decode("latin-1")[:MAX_REFERRER], utm,
         )  # fmt: skip
         if self.views.add(view) >= FLUSH_AT and self.flush_event is not None:
             self.flush_event.set()

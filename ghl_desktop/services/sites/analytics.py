@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, cast, func, insert, select
 
@@ -34,8 +34,9 @@ CONVERSIONS = ("form_submitted", "survey_completed")
 FLUSH_CHUNK = 500
 
 
-@dataclass(frozen=True)
-class PageView:
+class PageView(NamedTuple):
+    """One view, as queued (a named tuple: it is made on every page request)."""
+
     sub_account_id: str
     funnel_id: str
     page_id: str
@@ -43,7 +44,7 @@ class PageView:
     at: datetime
     path: str
     referrer: str = ""
-    utm: dict[str, str] = field(default_factory=dict)
+    utm: dict[str, str] | None = None
 
 
 class PageViewBuffer:
@@ -105,7 +106,7 @@ class PageViewBuffer:
                     "page_id": v.page_id,
                     "page_url": v.path,
                     "referrer": v.referrer,
-                    **v.utm,
+                    **(v.utm or {}),
                 },
             }
             for v in views

@@ -12,13 +12,13 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ghl_desktop.core.ids import new_id
 from ghl_desktop.core.secrets import SecretStore
 
 KEY_NAME = "funnel_server.signing_key"
@@ -58,8 +58,10 @@ class Signer:
         self._key = key
 
     def sign(self, *parts: str) -> str:
+        # Keyed BLAKE2b is a MAC in its own right (no HMAC construction needed) and a few
+        # times faster than HMAC-SHA256: it runs once per form on every page view.
         message = "\x1f".join(parts).encode()
-        return _b64(hmac.new(self._key, message, hashlib.sha256).digest()[:24])
+        return _b64(hashlib.blake2b(message, key=self._key[:64], digest_size=24).digest())
 
     def verify(self, signature: str, *parts: str) -> bool:
         return hmac.compare_digest(signature.encode(), self.sign(*parts).encode())
@@ -74,8 +76,19 @@ class FormToken:
     nonce: str
 
 
+def _nonce(ms: int) -> str:
+    """A UUIDv7 for the submission id, made here because this runs for every form on every page
+    view (``core.ids.new_id`` orders ids within a millisecond; a nonce does not need that)."""
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | (rand >> 68) << 64
+    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def issue_form_token(signer: Signer, session_id: str, target_id: str, now: datetime) -> str:
-    issued, nonce = str(_ms(now)), new_id()
+    ms = _ms(now)
+    issued, nonce = str(ms), _nonce(ms)
     return f"{issued}.{nonce}.{signer.sign('form', session_id, target_id, issued, nonce)}"
 
 
