@@ -44,17 +44,40 @@ def _blocks(form_id: str | None) -> list[dict[str, Any]]:
         return {"type": kind, "props": props}
 
     blocks = [
-        block("hero", title="Grow your agency", subtitle="Leads, calls and sales every month",
-              button_label="See plans", button_href="#plans"),
+        block(
+            "hero",
+            title="Grow your agency",
+            subtitle="Leads, calls and sales every month",
+            button_label="See plans",
+            button_href="#plans",
+        ),
         block("text", content=COPY * 6),
-        block("pricing", title="Plans", plans=[
-            {"name": name, "price": price, "features": [f"Feature {i}" for i in range(8)],
-             "button_label": "Start", "button_href": "/bench/thanks"}
-            for name, price in (("Starter", "$99"), ("Growth", "$299"), ("Scale", "$799"))]),
-        *(block("testimonial", quote="They tripled our leads in a quarter. " * 3,
-                author=f"Client {i}", role="Owner", rating=5) for i in range(6)),
+        block(
+            "pricing",
+            title="Plans",
+            plans=[
+                {
+                    "name": name,
+                    "price": price,
+                    "features": [f"Feature {i}" for i in range(8)],
+                    "button_label": "Start",
+                    "button_href": "/bench/thanks",
+                }
+                for name, price in (("Starter", "$99"), ("Growth", "$299"), ("Scale", "$799"))
+            ],
+        ),
+        *(
+            block(
+                "testimonial",
+                quote="They tripled our leads in a quarter. " * 3,
+                author=f"Client {i}",
+                role="Owner",
+                rating=5,
+            )
+            for i in range(6)
+        ),
         block("text", content=COPY * 4),
-    ]  # fmt: skip
+    ]
     if form_id:
         blocks.append(block("form", form_id=form_id, title="Book a call"))
     return blocks
@@ -62,26 +85,40 @@ def _blocks(form_id: str | None) -> list[dict[str, Any]]:
 
 def build_site(data_dir: Path) -> BenchSite:
     runtime = build_runtime(
-        data_dir, None, clock=SystemClock(),
+        data_dir,
+        None,
+        clock=SystemClock(),
         secrets=EncryptedFileSecretStore(data_dir / "secrets" / "secrets.enc"),
-    )  # fmt: skip
+    )
     uows = runtime.uows
-    install = agencies.init_installation(uows, "Bench Agency", "owner@bench.example",
-                                         "bench-password-2026", "Owner")  # fmt: skip
+    install = agencies.init_installation(
+        uows, "Bench Agency", "owner@bench.example", "bench-password-2026", "Owner"
+    )
     owner = Actor(user_id=install.owner_user_id, label="owner")
     sub = agencies.create_sub_account(uows, owner, install.agency_id, "Bench client").id
-    form = forms.create_form(uows, owner, sub, "Book a call", [
-        {"key": "full_name", "label": "Full name", "type": "text", "required": True},
-        {"key": "email", "label": "Email", "type": "email", "required": True},
-        {"key": "phone", "label": "Phone", "type": "phone"},
-        {"key": "agree", "label": "I agree to be contacted", "type": "consent", "required": True},
-    ], {"on_success": "next_step", "tags": ["Website lead"]})  # fmt: skip
+    form = forms.create_form(
+        uows,
+        owner,
+        sub,
+        "Book a call",
+        [
+            {"key": "full_name", "label": "Full name", "type": "text", "required": True},
+            {"key": "email", "label": "Email", "type": "email", "required": True},
+            {"key": "phone", "label": "Phone", "type": "phone"},
+            {
+                "key": "agree",
+                "label": "I agree to be contacted",
+                "type": "consent",
+                "required": True,
+            },
+        ],
+        {"on_success": "next_step", "tags": ["Website lead"]},
+    )
     funnel = funnels.create_funnel(uows, owner, sub, "Bench", slug_text=SLUG)
     home = funnel.steps[0].page_id
     thanks = funnels.add_step(uows, owner, sub, funnel.funnel.id, "Thanks", slug_text="thanks")
     pages.update_page(uows, owner, sub, home, {"builder_json": {"blocks": _blocks(form.id)}})
-    pages.update_page(uows, owner, sub, thanks.page_id,
-                      {"builder_json": {"blocks": _blocks(None)}})  # fmt: skip
+    pages.update_page(uows, owner, sub, thanks.page_id, {"builder_json": {"blocks": _blocks(None)}})
     for page_id in (home, thanks.page_id):
         pages.publish_page(uows, owner, sub, page_id)
     return BenchSite(runtime, f"/{SLUG}/", f"/{SLUG}/thanks")
@@ -106,8 +143,15 @@ class BareServer:
             return Response(body, media_type="text/html; charset=utf-8")
 
         app = Starlette(routes=[Route("/{path:path}", page)])
-        config = uvicorn.Config(app, http="httptools", lifespan="on", access_log=True,
-                                log_config=None, proxy_headers=False, server_header=False)  # fmt: skip
+        config = uvicorn.Config(
+            app,
+            http="httptools",
+            lifespan="on",
+            access_log=True,
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+        )
         self.server = uvicorn.Server(config)
         self.socket: socket.socket = bind_socket("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"

@@ -38,14 +38,20 @@ class Connection:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        assert self.reader is not None and self.writer is not None
-        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                "User-Agent: ghl-loadgen"]  # fmt: skip
+        assert self.reader is not None
+        assert self.writer is not None
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "User-Agent: ghl-loadgen",
+        ]
         if self.cookie:
             head.append("Cookie: " + self.cookie.decode())
         if body:
-            head += ["Content-Type: application/x-www-form-urlencoded",
-                     f"Content-Length: {len(body)}"]  # fmt: skip
+            head += [
+                "Content-Type: application/x-www-form-urlencoded",
+                f"Content-Length: {len(body)}",
+            ]
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
         headers = await self.reader.readuntil(b"\r\n\r\n")
         status = int(headers[9:12])
@@ -72,13 +78,18 @@ async def _run(url: str, total: int, connections: int, form: bool) -> dict[str, 
             if form:
                 _, page = await conn.request("GET", path)
                 token, form_id = _TOKEN.search(page), _FORM.search(page)
-                assert token and form_id, "no form on the page"
+                if token is None or form_id is None:
+                    raise RuntimeError("no form on the page")
                 n = next(emails)
-                body = urlencode({
-                    "_form": form_id.group(1).decode(), "_token": token.group(1).decode(),
-                    "full_name": f"Visitor {index} {n}", "email": f"visitor{n}@example.com",
-                    "agree": "on",
-                }).encode()  # fmt: skip
+                body = urlencode(
+                    {
+                        "_form": form_id.group(1).decode(),
+                        "_token": token.group(1).decode(),
+                        "full_name": f"Visitor {index} {n}",
+                        "email": f"visitor{n}@example.com",
+                        "agree": "on",
+                    }
+                ).encode()
                 started = time.perf_counter()
                 status, _ = await conn.request("POST", path, body)
             else:
@@ -97,10 +108,14 @@ async def _run(url: str, total: int, connections: int, form: bool) -> dict[str, 
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
     return {
-        "requests": len(latencies), "seconds": seconds, "rps": len(latencies) / seconds,
-        "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": latencies[-1] * 1000,
+        "requests": len(latencies),
+        "seconds": seconds,
+        "rps": len(latencies) / seconds,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": latencies[-1] * 1000,
         "statuses": {str(k): v for k, v in statuses.items()},
-    }  # fmt: skip
+    }
 
 
 def main() -> None:

@@ -32,8 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def load(url: str, requests: int = REQUESTS, *, form: bool = False) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "benchmarks._loadgen", url, "--requests", str(requests),
-               "--connections", str(CONNECTIONS)] + (["--form"] if form else [])  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks._loadgen",
+        url,
+        "--requests",
+        str(requests),
+        "--connections",
+        str(CONNECTIONS),
+    ] + (["--form"] if form else [])
     out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     result: dict[str, float] = json.loads(out)
     return result
@@ -49,8 +57,7 @@ def measure() -> dict[str, tuple[float, float]]:
         site = build_site(folder / "data")
         handler = access_log_to(folder / "access.log")
         settings = ServerSettings(port=0, submissions_per_minute=1_000_000)
-        server = FunnelServer(site.runtime.uows, site.runtime.clock, site.runtime.secrets,
-                              settings)  # fmt: skip
+        server = FunnelServer(site.runtime.uows, site.runtime.clock, site.runtime.secrets, settings)
         server.start()
         try:
             static_body = httpx.get(server.url + site.static_path).content
