@@ -33,6 +33,7 @@ class AccountPage(Screen):
         note.setProperty("role", "muted")
         note.setWordWrap(True)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Signed in as", self.email)
         form.addRow("Password", self.change_password_button)
         layout = QVBoxLayout(self)
