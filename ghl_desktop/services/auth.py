@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import timedelta
 
@@ -42,7 +43,7 @@ def sign_in(
         now = uow.clock.now()
         user = uow.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
         if user is None or not user.is_active:
-            passwords.verify_password(_DUMMY_HASH, password)  # same cost as a real check
+            passwords.verify_password(_dummy_hash(), password)  # same cost as a real check
             raise AuthenticationFailed("wrong email or password")
         if user.locked_until is not None and user.locked_until > now:
             wait = int((user.locked_until - now).total_seconds()) + 1
@@ -109,4 +110,7 @@ def set_auto_sign_in(uows: UnitOfWorkFactory, actor: Actor, enabled: bool) -> No
     settings.put(uows, AUTO_SIGN_IN_KEY, actor.user_id if enabled else None)
 
 
-_DUMMY_HASH = passwords.hash_password("dummy-password-for-timing")
+@functools.cache
+def _dummy_hash() -> str:
+    """Hashed on first use, not at import: importing must stay cheap for the app's cold start."""
+    return passwords.hash_password("dummy-password-for-timing")
