@@ -31,7 +31,7 @@ from ghl_desktop.core.ids import new_id
 from ghl_desktop.core.secrets import EncryptedFileSecretStore
 from ghl_desktop.services import agencies
 from ghl_desktop.services.actor import Actor
-from ghl_desktop.services.custom_field_definitions import ensure_value_index
+from ghl_desktop.services.custom_field_definitions import value_index_sql
 
 
 def _words(text: str) -> list[str]:
@@ -220,17 +220,12 @@ def _build(data_dir: Path, contacts: int) -> Dataset:
             cur.execute(f"INSERT INTO {fts._SQLITE_COLUMNS} {fts._SQLITE_DOCUMENT}")
             for name, body in fts._SQLITE_TRIGGERS.items():
                 cur.execute(f"CREATE TRIGGER {name} {body}")
-            cur.execute("COMMIT")
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            raw.close()
-        # The value indexes the custom-field editor creates with each field.
-        with rt.database.writer.begin() as conn:
+            # The value indexes the custom-field editor creates with each field.
             for key in ("industry", "company_size", "annual_revenue"):
-                ensure_value_index(conn, key)
-        raw = rt.database.writer.raw_connection()
-        try:
-            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cur.execute(value_index_sql("sqlite", key))
+            cur.execute("COMMIT")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            cur.close()
         finally:
             raw.close()
         dataset = Dataset(

@@ -31,7 +31,7 @@ from ghl_desktop.models.crm_lists import (
 )
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.contact_fields import lifecycle_stage
-from ghl_desktop.services.contact_query import ContactSelection, selection_conditions
+from ghl_desktop.services.contact_query import ContactSelection, execute, selection_conditions
 from ghl_desktop.services.crm_common import check_assignee, chunked
 from ghl_desktop.services.crm_events import (
     BulkActionFinished,
@@ -133,11 +133,11 @@ def _selected_ids(uow: UnitOfWork, kind: BulkActionKind, selection: BulkSelectio
     )
     stmt = select(Contact.id).where(*conditions).order_by(Contact.created_at, Contact.id)
     if selection.contact_ids is None:
-        return list(uow.session.scalars(stmt))
+        return list(execute(uow, stmt).scalars())
     wanted = list(dict.fromkeys(selection.contact_ids))
     found = []
     for batch in chunked(wanted, CHUNK):
-        found.extend(uow.session.scalars(stmt.where(Contact.id.in_(batch))))
+        found.extend(execute(uow, stmt.where(Contact.id.in_(batch))).scalars())
     return found
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Table, select
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, Tag
 from ghl_desktop.services.actor import Actor
-from ghl_desktop.services.contact_query import ContactSelection, selection_conditions
+from ghl_desktop.services.contact_query import ContactSelection, execute, selection_conditions
 from ghl_desktop.services.crm_common import assignable_users
 from ghl_desktop.services.smart_lists.filters import parse_filter
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
@@ -100,11 +100,11 @@ def _ids(
     conditions = selection_conditions(uow, selection)
     stmt = select(Contact.id).where(*conditions).order_by(Contact.created_at, Contact.id)
     if contact_ids is None:
-        return list(uow.session.scalars(stmt))
+        return list(execute(uow, stmt).scalars())
     found: list[str] = []
     for start in range(0, len(contact_ids), CHUNK):
         batch = list(contact_ids[start : start + CHUNK])
-        found.extend(uow.session.scalars(stmt.where(Contact.id.in_(batch))))
+        found.extend(execute(uow, stmt.where(Contact.id.in_(batch))).scalars())
     return found
 
 

@@ -17,12 +17,28 @@ from datetime import datetime
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.models.crm import Contact, ContactTag, Tag
 from ghl_desktop.services.actor import Actor
-from ghl_desktop.services.contact_query import ContactSelection, selection_conditions
+from ghl_desktop.services.contact_query import (
+    ContactSelection,
+    count_in,
+    execute,
+    selection_conditions,
+    sqlite_match,
+)
+from ghl_desktop.services.contact_search import search_terms
 from ghl_desktop.services.smart_lists.filters import Group
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -99,11 +115,6 @@ def _selection(
     return ContactSelection(filter, search, include_archived)
 
 
-def count_in(uow: UnitOfWork, selection: ContactSelection) -> int:
-    stmt = select(func.count()).select_from(Contact).where(*selection_conditions(uow, selection))
-    return int(uow.session.scalar(stmt) or 0)
-
-
 def count(
     uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str,
     filter: Group | dict[str, Any] | str | None = None, search: str | None = None, *,
@@ -163,6 +174,38 @@ def _after(columns: tuple[Any, ...], values: tuple[Any, ...], descending: bool) 
     return or_(*terms)
 
 
+_FTS = table("contacts_fts", column("rowid"))
+_DOCS = table("contacts_fts_docs", column("rowid"), column("contact_id"))
+
+
+def _search_id_page(
+    uow: UnitOfWork, selection: ContactSelection, descending: bool, offset: int, limit: int
+) -> list[str]:
+    """A search page in the order contacts were added (the search index's own order), so
+    SQLite reads the first matches instead of sorting every match by creation time."""
+    terms = search_terms(selection.search or "")
+    if not terms:
+        return []
+    conditions = selection_conditions(uow, selection, with_search=False)
+    order = _FTS.c.rowid.desc() if descending else _FTS.c.rowid.asc()
+    stmt = (
+        select(Contact.id)
+        .select_from(
+            _FTS.join(_DOCS, _DOCS.c.rowid == _FTS.c.rowid).join(
+                Contact, Contact.id == _DOCS.c.contact_id
+            )
+        )
+        .where(
+            literal_column("contacts_fts").op("MATCH")(sqlite_match(uow.sub_account_id, terms)),
+            *conditions,
+        )
+        .order_by(order)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(execute(uow, stmt).scalars())
+
+
 def _id_page(
     uow: UnitOfWork, conditions: list[ColumnElement[bool]], sort_key: str, descending: bool,
     offset: int, limit: int, signature: tuple[Any, ...],
@@ -175,7 +218,7 @@ def _id_page(
         stmt = stmt.where(_after(columns, mark, descending)).limit(limit)
     else:
         stmt = stmt.offset(offset).limit(limit)
-    rows = uow.session.execute(stmt).all()
+    rows = execute(uow, stmt).all()
     if rows and all(v is not None for v in rows[-1]):
         _bookmarks.put((*signature, offset + len(rows)), tuple(rows[-1]))
     return [r[-1] for r in rows]
@@ -198,8 +241,15 @@ def fetch_rows(
     selection = _selection(filter, search, include_archived)
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("contacts.read")
-        conditions = selection_conditions(uow, selection)
         ids: list[str]
+        searching = bool(search and search.strip())
+        if (
+            searching
+            and sort_key == "created_at"
+            and uow.session.get_bind().dialect.name == "sqlite"
+        ):
+            return load_rows(uow, _search_id_page(uow, selection, descending, offset, limit))
+        conditions = selection_conditions(uow, selection)
         if offset >= REVERSE_FROM:
             if total is None:
                 total = count_in(uow, selection)

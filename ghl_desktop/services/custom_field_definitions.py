@@ -80,14 +80,16 @@ def value_expression(dialect: str, key: str) -> str:
     return f"json_extract(custom_fields, '$.{key}')"
 
 
-def ensure_value_index(connection: Connection, key: str) -> None:
-    expr = value_expression(connection.dialect.name, key)
-    connection.execute(
-        text(
-            f"CREATE INDEX IF NOT EXISTS {index_name(key)} ON contacts"
-            f" (sub_account_id, {expr}, created_at, id) WHERE deleted_at IS NULL"
-        )
+def value_index_sql(dialect: str, key: str) -> str:
+    return (
+        f"CREATE INDEX IF NOT EXISTS {index_name(key)} ON contacts"
+        f" (sub_account_id, {value_expression(dialect, key)}, created_at, id)"
+        " WHERE deleted_at IS NULL"
     )
+
+
+def ensure_value_index(connection: Connection, key: str) -> None:
+    connection.execute(text(value_index_sql(connection.dialect.name, key)))
 
 
 def drop_value_index_if_unused(uow: UnitOfWork, key: str) -> None:

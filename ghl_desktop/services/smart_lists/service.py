@@ -19,8 +19,8 @@ from sqlalchemy import func, or_, select
 from ghl_desktop.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ghl_desktop.models.crm_lists import SmartList
 from ghl_desktop.services.actor import Actor
-from ghl_desktop.services.contact_listing import LIST_COLUMNS, count_in
-from ghl_desktop.services.contact_query import ContactSelection
+from ghl_desktop.services.contact_listing import LIST_COLUMNS
+from ghl_desktop.services.contact_query import ContactSelection, count_in
 from ghl_desktop.services.smart_lists.compiler import compile_filter, load_context
 from ghl_desktop.services.smart_lists.filters import Condition, Group, parse_filter
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
