@@ -28,6 +28,8 @@ def ensure_catalogue(session: Session) -> None:
         current = role.permission_keys
         if current != spec.permissions:
             session.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
-            session.add_all(RolePermission(role_id=role.id, permission_key=k) for k in spec.permissions)
+            session.add_all(
+                RolePermission(role_id=role.id, permission_key=k) for k in spec.permissions
+            )
             session.flush()
             session.expire(role, ["permissions"])

@@ -38,7 +38,6 @@ class RoleInfo:
         )  # fmt: skip
 
 
-
 def resolve_role(session: Session, agency_id: str, ref: str) -> Role:
     """Find a role by id, built-in key (``manager``) or name (``Manager``), case-insensitive."""
     text = (ref or "").strip()
@@ -51,8 +50,14 @@ def resolve_role(session: Session, agency_id: str, ref: str) -> Role:
         )
     )
     if role is None:
-        known = ", ".join(r.key or r.name for r in session.scalars(select(Role).where(
-            or_(Role.agency_id.is_(None), Role.agency_id == agency_id)).order_by(Role.name)))
+        known = ", ".join(
+            r.key or r.name
+            for r in session.scalars(
+                select(Role)
+                .where(or_(Role.agency_id.is_(None), Role.agency_id == agency_id))
+                .order_by(Role.name)
+            )
+        )
         raise ValidationError("role", f"unknown role {text!r} (known: {known})")
     return role
 
@@ -154,6 +159,8 @@ def delete_role(uows: UnitOfWorkFactory, actor: Actor, agency_id: str, role_id: 
                 UserSubAccountMembership.role_id == role.id)
         )  # fmt: skip
         if in_use:
-            raise ValidationError("role", f"{role.name!r} is still granted to users; revoke it first")
+            raise ValidationError(
+                "role", f"{role.name!r} is still granted to users; revoke it first"
+            )
         uow.session.delete(role)
         uow.commit()
