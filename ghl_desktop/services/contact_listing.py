@@ -273,6 +273,42 @@ def fetch_rows(
         return load_rows(uow, ids)
 
 
+@dataclass(frozen=True)
+class ListPage:
+    total: int
+    rows: list[ContactRow]
+
+
+def fetch_page(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, *,
+    filter: Group | dict[str, Any] | str | None = None, search: str | None = None,
+    sort_key: str = "created_at", descending: bool = True, limit: int = 100,
+    include_archived: bool = False,
+) -> ListPage:  # fmt: skip
+    """The count and the first page together, in one unit of work (what a list shows first)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}, got {limit}")
+    if sort_key not in SORT_KEYS:
+        raise ValidationError("sort_key", f"must be one of {', '.join(SORT_KEYS)}")
+    selection = _selection(filter, search, include_archived)
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("contacts.read")
+        total = count_in(uow, selection)
+        if (
+            search
+            and search.strip()
+            and uow.session.get_bind().dialect.name == "sqlite"
+            and (sort_key == "created_at")
+        ):
+            ids = _search_id_page(uow, selection, descending, 0, limit)
+        else:
+            conditions = selection_conditions(uow, selection)
+            signature = (repr(filter), search, include_archived, sub_account_id, total,
+                         sort_key, descending)  # fmt: skip
+            ids = _id_page(uow, conditions, sort_key, descending, 0, limit, signature)
+        return ListPage(total, load_rows(uow, ids))
+
+
 def load_rows(uow: UnitOfWork, ids: list[str]) -> list[ContactRow]:
     """Rows for ``ids`` in that order; ids that are not live contacts of the unit of work's
     sub-account are left out.

@@ -10,10 +10,10 @@ rules this module adds, exactly:
 * deleting a definition leaves the stored values alone unless ``remove_values`` is set.
 
 Every filterable field (not textarea or multiselect) gets an expression index on its value
-(``ix_contacts_cf_<key>``: sub-account, value, created_at, id over live contacts), so smart
-lists filtering on it, and ordered like the contacts list, read an index range instead of the
-table. Keys are shared between sub-accounts, so one index per key serves them all; it is dropped
-when no sub-account defines the key any more.
+(``ix_contacts_cf_<key>``: sub-account, value, created_at, id, archived_at over live
+contacts), so smart lists filtering on it - ordered like the contacts list, and counted - read
+an index range instead of the table. Keys are shared between sub-accounts, so one index per
+key serves them all; it is dropped when no sub-account defines the key any more.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def value_expression(dialect: str, key: str) -> str:
 def value_index_sql(dialect: str, key: str) -> str:
     return (
         f"CREATE INDEX IF NOT EXISTS {index_name(key)} ON contacts"
-        f" (sub_account_id, {value_expression(dialect, key)}, created_at, id)"
+        f" (sub_account_id, {value_expression(dialect, key)}, created_at, id, archived_at)"
         " WHERE deleted_at IS NULL"
     )
 
