@@ -1,11 +1,10 @@
 """Form submissions: storing what a visitor posted, and reading it back for the owner.
 
-``record_form_post`` runs inside a tenant unit of work (several posts share one transaction
-when they arrive together - see ``visitor_posts``). For each post:
+``record_form_post`` runs inside a tenant unit of work, for a post whose contact
+``visitor_posts`` has already matched or created (several posts share one transaction when
+they arrive together; a post whose id is already stored - the same form token posted twice -
+never gets here: it is a duplicate and nothing is written). Per post:
 
-* a post whose id is already stored (the same form token posted twice) is a duplicate:
-  nothing is written and the first submission's outcome is returned;
-* the contact is matched or created (``contact_capture``) and the tags of the form added;
 * the submission stores the clean values, address, browser, page and UTM parameters, and is
   processed once its contact is linked;
 * ``form.submitted`` (domain event) and ``form_submitted`` (analytics) are recorded.
@@ -24,7 +23,7 @@ from ghl_desktop.models.integrations import AnalyticsEvent
 from ghl_desktop.models.sites import FormSubmission, Page
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.sites.common import load_form
-from ghl_desktop.services.sites.contact_capture import capture_contact, contact_values
+from ghl_desktop.services.sites.contact_capture import CapturedContact
 from ghl_desktop.services.sites.events import FormSubmitted
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -81,52 +80,29 @@ def analytics_event(
     )
 
 
-def record_form_post(uow: UnitOfWork, post: FormPost) -> PostOutcome:
-    earlier = uow.session.get(FormSubmission, post.submission_id)
-    if earlier is not None:
-        return PostOutcome(earlier.id, earlier.contact_id, False, is_duplicate=True)
-    standard, custom = contact_values(post.fields, post.values)
-    captured = capture_contact(uow, post.region, standard, custom, post.tags, "form")
+def record_form_post(uow: UnitOfWork, post: FormPost, captured: CapturedContact) -> PostOutcome:
+    """Store the submission of a post whose contact was captured (``visitor_posts``)."""
     now = uow.clock.now()
     uow.session.add(
         FormSubmission(
-            id=post.submission_id,
-            form_id=post.form_id,
-            contact_id=captured.contact_id,
-            page_id=post.page_id,
-            data=dict(post.values),
-            ip_address=post.ip_address,
-            user_agent=(post.user_agent or "")[:MAX_USER_AGENT] or None,
-            utm=dict(post.utm),
+            id=post.submission_id, form_id=post.form_id, contact_id=captured.contact_id,
+            page_id=post.page_id, data=dict(post.values), ip_address=post.ip_address,
+            user_agent=(post.user_agent or "")[:MAX_USER_AGENT] or None, utm=dict(post.utm),
             is_processed=captured.contact_id is not None,
-            processed_at=now if captured.contact_id else None,
-            created_at=now,
-            updated_at=now,
+            processed_at=now if captured.contact_id else None, created_at=now, updated_at=now,
         )
-    )
-    analytics_event(
-        uow,
-        "form_submitted",
-        post.session_id,
-        captured.contact_id,
-        {
-            "form_id": post.form_id,
-            "submission_id": post.submission_id,
-            "page_id": post.page_id,
-            "funnel_id": post.funnel_id,
-            **post.utm,
-        },
-    )
+    )  # fmt: skip
+    analytics_event(uow, "form_submitted", post.session_id, captured.contact_id, {
+        "form_id": post.form_id, "submission_id": post.submission_id, "page_id": post.page_id,
+        "funnel_id": post.funnel_id, **post.utm,
+    })  # fmt: skip
     uow.record(
         FormSubmitted(
-            sub_account_id=uow.sub_account_id,
-            form_id=post.form_id,
-            submission_id=post.submission_id,
-            contact_id=captured.contact_id,
-            page_id=post.page_id,
-            is_new_contact=captured.is_new,
+            sub_account_id=uow.sub_account_id, form_id=post.form_id,
+            submission_id=post.submission_id, contact_id=captured.contact_id,
+            page_id=post.page_id, is_new_contact=captured.is_new,
         )
-    )
+    )  # fmt: skip
     return PostOutcome(post.submission_id, captured.contact_id, captured.is_new)
 
 

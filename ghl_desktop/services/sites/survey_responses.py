@@ -1,8 +1,9 @@
 """Survey responses: a finished survey stored with its answers, score and contact.
 
-``record_survey_post`` mirrors ``submissions.record_form_post``: duplicates (the same survey
-state posted twice) write nothing; the contact is matched or created from the answers;
-``survey.submitted`` and the ``survey_completed`` analytics event are recorded.
+``record_survey_post`` mirrors ``submissions.record_form_post``: the contact was matched or
+created from the answers by ``visitor_posts`` (duplicates - the same survey state posted twice
+- write nothing); the response, ``survey.submitted`` and the ``survey_completed`` analytics
+event are recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ghl_desktop.models.crm import Contact
 from ghl_desktop.models.sites import SurveyResponse
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.sites.common import load_survey
-from ghl_desktop.services.sites.contact_capture import capture_contact, contact_values
+from ghl_desktop.services.sites.contact_capture import CapturedContact
 from ghl_desktop.services.sites.events import SurveySubmitted
 from ghl_desktop.services.sites.submissions import MAX_USER_AGENT, PostOutcome, analytics_event
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
@@ -72,27 +73,12 @@ def _event(uow: UnitOfWork, post: SurveyPost, contact_id: str | None) -> SurveyS
     )
 
 
-def record_survey_post(uow: UnitOfWork, post: SurveyPost) -> PostOutcome:
-    earlier = uow.session.get(SurveyResponse, post.response_id)
-    if earlier is not None:
-        return PostOutcome(earlier.id, earlier.contact_id, False, True, earlier.score)
-    standard, custom = contact_values(post.questions, post.answers)
-    captured = capture_contact(uow, post.region, standard, custom, post.tags, "survey")
+def record_survey_post(uow: UnitOfWork, post: SurveyPost, captured: CapturedContact) -> PostOutcome:
     uow.session.add(_response(uow, post, captured.contact_id))
-    analytics_event(
-        uow,
-        "survey_completed",
-        post.session_id,
-        captured.contact_id,
-        {
-            "survey_id": post.survey_id,
-            "response_id": post.response_id,
-            "page_id": post.page_id,
-            "funnel_id": post.funnel_id,
-            "score": post.score,
-            **post.utm,
-        },
-    )
+    analytics_event(uow, "survey_completed", post.session_id, captured.contact_id, {
+        "survey_id": post.survey_id, "response_id": post.response_id, "page_id": post.page_id,
+        "funnel_id": post.funnel_id, "score": post.score, **post.utm,
+    })  # fmt: skip
     uow.record(_event(uow, post, captured.contact_id))
     return PostOutcome(post.response_id, captured.contact_id, captured.is_new, score=post.score)
 
