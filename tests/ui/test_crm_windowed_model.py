@@ -60,6 +60,7 @@ def _model(
     model = WindowedTableModel[int](runner, COLUMNS, **kw)
     with qtbot.waitSignal(model.loaded, timeout=WAIT_MS):
         model.set_source(source)
+    _settle(qtbot, runner)  # the blocks read ahead (second and last) are in
     return model
 
 
@@ -77,7 +78,9 @@ def test_count_and_first_block_arrive_together(qtbot: QtBot, runner: OpRunner) -
     assert model.headerData(1, Qt.Orientation.Horizontal) == "Half"
     assert model.index(0, 0).data() == "0"
     assert model.index(49, 1).data() == "24"
-    assert source.fetches == [(0, 50)]
+    # The first block came with the count; the second and the last were read ahead.
+    assert sorted(source.fetches) == [(0, 50), (50, 50), (1200, 50)]
+    assert model.is_loaded(1233)
     assert model.rowCount(model.index(0, 0)) == 0
     assert model.data(QModelIndex()) is None
 
@@ -85,6 +88,7 @@ def test_count_and_first_block_arrive_together(qtbot: QtBot, runner: OpRunner) -
 def test_a_missing_block_shows_a_placeholder_then_loads(qtbot: QtBot, runner: OpRunner) -> None:
     source = NumberSource(10_000)
     model = _model(runner, qtbot, source, block_rows=100)
+    source.fetches.clear()
     index = model.index(5_432, 0)
     assert index.data() == LOADING_TEXT
     assert model.index(5_432, 1).data() == ""
@@ -108,13 +112,15 @@ def test_a_missing_block_shows_a_placeholder_then_loads(qtbot: QtBot, runner: Op
 def test_one_paint_asks_once_per_block(qtbot: QtBot, runner: OpRunner) -> None:
     source = NumberSource(10_000)
     model = _model(runner, qtbot, source, block_rows=100)
-    for row in range(150, 260):  # blocks 1 and 2, each cell asked many times
+    source.fetches.clear()
+    requests = model.block_requests
+    for row in range(250, 360):  # blocks 2 and 3, each cell asked many times
         for column in range(2):
             model.index(row, column).data()
             model.index(row, column).data(Qt.ItemDataRole.ForegroundRole)
     _settle(qtbot, runner)
-    assert sorted(source.fetches) == [(0, 100), (100, 100), (200, 100)]
-    assert model.block_requests == 2
+    assert sorted(source.fetches) == [(200, 100), (300, 100)]
+    assert model.block_requests == requests + 2
 
 
 def test_the_cache_is_bounded(qtbot: QtBot, runner: OpRunner) -> None:
@@ -211,11 +217,17 @@ def test_records_of_a_selection_include_rows_not_loaded(qtbot: QtBot, runner: Op
 def test_last_of_a_million_rows_answers_quickly(qtbot: QtBot, runner: OpRunner) -> None:
     source = NumberSource(1_000_000)
     model = _model(runner, qtbot, source)
-    last = model.index(999_999, 0)
+    # The last block was read ahead once the list was counted: the end answers at once.
     started = time.perf_counter()
-    assert last.data() == LOADING_TEXT  # at once: no read on the Qt thread
+    assert model.index(999_999, 0).data() == "999999"
     assert time.perf_counter() - started < 0.01
-    qtbot.waitUntil(lambda: last.data() == "999999", timeout=WAIT_MS)
+    # A row nowhere near what was read: a placeholder at once (no read on the Qt thread),
+    # the row soon after.
+    middle = model.index(654_321, 0)
+    started = time.perf_counter()
+    assert middle.data() == LOADING_TEXT
+    assert time.perf_counter() - started < 0.01
+    qtbot.waitUntil(lambda: middle.data() == "654321", timeout=WAIT_MS)
     assert time.perf_counter() - started < 1.0
 
 

@@ -73,6 +73,7 @@ class _Block(Generic[R]):
 
 class WindowedTableModel(QAbstractTableModel, Generic[R]):
     loaded = Signal(int)  # the row count, each time a source or refresh answered
+    first_rows_shown = Signal()  # a new source's first block is on screen (before its count)
     sort_requested = Signal(str, bool)  # column key, descending
     failed = Signal(object)  # the exception of a read that failed
 
@@ -136,8 +137,8 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         return self._count is None
 
     def _start(self, source: RowSource[R], *, replace: bool) -> None:
-        # The first block and the count are read side by side: the rows show as soon as the
-        # block is there (counting a million rows takes longer than reading a hundred).
+        # The first block is read first and shown; the count follows (counting a million rows
+        # takes far longer than reading a hundred, and would slow the block down beside it).
         self._ticket += 1
         ticket, limit = self._ticket, self.block_rows
         self._page_shown = False
@@ -145,13 +146,17 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
 
         def page_arrived(rows: Sequence[R]) -> None:
             self._first_page_arrived(source, ticket, replace, rows)
-
-        def count_arrived(count: int) -> None:
-            self._count_arrived(ticket, count)
+            if ticket == self._ticket and self._count is None:
+                self._read_count(source, ticket)
 
         ReadOp(self._ops, self, lambda: source.fetch(0, limit)).success(page_arrived).failure(
             self._read_failed
         ).run()
+
+    def _read_count(self, source: RowSource[R], ticket: int) -> None:
+        def count_arrived(count: int) -> None:
+            self._count_arrived(ticket, count)
+
         ReadOp(self._ops, self, source.count).success(count_arrived).failure(
             self._read_failed
         ).run()
@@ -166,7 +171,7 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         self._in_flight.clear()
         count = self._count
         if count is None and len(rows) < self.block_rows:
-            count = len(rows)  # a short first block is the whole list
+            count = self._count = len(rows)  # a short first block is the whole list
         if replace or self._source is not source:
             self.beginResetModel()
             self._source = source
@@ -175,12 +180,14 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
             self._blocks[0] = _Block(rows, ticket)
             self._wanted.clear()
             self.endResetModel()
+            self.first_rows_shown.emit()
         else:
             if count is not None:
                 self._resize(count)
             self._store(0, rows, ticket)
         if self._count is not None:
             self.loaded.emit(self._count)
+            self._prefetch_ends()
 
     def _count_arrived(self, ticket: int, count: int) -> None:
         if ticket != self._ticket:
@@ -189,6 +196,21 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         if self._page_shown:
             self._resize(count)
             self.loaded.emit(count)
+            self._prefetch_ends()
+
+    def _prefetch_ends(self) -> None:
+        """Read the second block and the last one ahead: scrolling on, or jumping to the end
+        (Ctrl+End, the scroll bar dragged down), then paints at once."""
+        source = self._source
+        if source is None or self._rows <= self.block_rows:
+            return
+        for number in (1, (self._rows - 1) // self.block_rows):
+            cached = self._blocks.get(number)
+            fresh = cached is not None and cached.generation == self._generation
+            if not fresh and self._in_flight.get(number) != self._generation:
+                self._in_flight[number] = self._generation
+                self.block_requests += 1
+                self._read_block(source, number, self._generation)
 
     def _resize(self, count: int) -> None:
         if count > self._rows:

@@ -109,6 +109,8 @@ class ContactListPanel(QWidget):
         self.tabs.action_requested.connect(self.smart_list_action)
         self.model.sort_requested.connect(self._sort_requested)
         self.model.loaded.connect(self._loaded)
+        self._tabs_after_first_rows = False
+        self.model.first_rows_shown.connect(self._first_rows_shown)
         self.model.failed.connect(lambda error: show_error(self, error))
         self.table.open_requested.connect(self.open_contact)
         self.table.header_menu_requested.connect(self._header_menu)
@@ -165,7 +167,13 @@ class ContactListPanel(QWidget):
                 self.ctx.uows, self.workspace.snapshot.actor, self.sub_account_id, self.query
             )
         )
-        self.load_smart_lists()
+        # The tabs are read once the first rows are on screen (they never delay them).
+        self._tabs_after_first_rows = True
+
+    def _first_rows_shown(self) -> None:
+        if self._tabs_after_first_rows:
+            self._tabs_after_first_rows = False
+            self.load_smart_lists()
 
     def load_smart_lists(self, select: str | None = None) -> None:
         snapshot, sub_id = self.workspace.snapshot, self.sub_account_id

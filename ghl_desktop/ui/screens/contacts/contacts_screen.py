@@ -84,8 +84,7 @@ class ContactsScreen(Screen):
         self.empty.setProperty("role", "muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages.addWidget(self.empty)
-        self.detail = ContactDetailPanel(ctx, workspace)
-        self.pages.addWidget(self.detail)
+        self._detail: ContactDetailPanel | None = None  # built when first opened
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 12)
         layout.addWidget(self.pages, 1)
@@ -96,8 +95,8 @@ class ContactsScreen(Screen):
         self.bulk = BulkRunner(ctx, workspace, self.list_panel, self.bulk_progress, self)
         self.bulk_button.clicked.connect(self.show_bulk_menu)
         self.list_panel.open_contact.connect(self.open_contact)
-        self.detail.back_requested.connect(self.show_list)
-        self.detail.edit_requested.connect(self.edit_contact)
+        self._lookups_after_first_rows: str | None = None
+        self.list_panel.model.first_rows_shown.connect(self._first_rows_shown)
 
     # -- Screen ----------------------------------------------------------------------------
     def request_refresh(self) -> None:
@@ -133,15 +132,30 @@ class ContactsScreen(Screen):
             self.pages.setCurrentWidget(self.list_page)
         if self.list_panel.sub_account_id != sub_id:
             self.show_list()
-            # The list starts at once; the lookups (tags, fields, users) follow.
+            # The list starts at once; the lookups (tags, fields, users) are read once its
+            # first rows are on screen, so they never hold up the first paint.
             same = self.lookups_for == sub_id
             self.list_panel.show_sub_account(sub_id, self.lookups if same else EMPTY_LOOKUPS)
+            if not same:
+                self._lookups_after_first_rows = sub_id
+                return
         else:
             self.list_panel.refresh()
-            if self.pages.currentWidget() is self.detail:
-                self.detail.reload()
+            if self._detail is not None and self.pages.currentWidget() is self._detail:
+                self._detail.reload()
         if self.lookups_for == sub_id:
             return  # unchanged since they were loaded
+        self.load_lookups(sub_id)
+
+    def _first_rows_shown(self) -> None:
+        sub_id, self._lookups_after_first_rows = self._lookups_after_first_rows, None
+        if sub_id is not None and sub_id == self.list_panel.sub_account_id:
+            self.load_lookups(sub_id)
+
+    def load_lookups(self, sub_id: str) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
         uows, actor = self.ctx.uows, snapshot.actor
         ReadOp(
             self.ctx.ops, self, lambda: load_lookups(uows, actor, sub_id), key="lookups"
@@ -149,7 +163,8 @@ class ContactsScreen(Screen):
 
     def _lookups_loaded(self, sub_id: str, lookups: CrmLookups) -> None:
         self.lookups, self.lookups_for = lookups, sub_id
-        self.detail.lookups = lookups
+        if self._detail is not None:
+            self._detail.lookups = lookups
         if self.list_panel.sub_account_id == sub_id:
             self.list_panel.set_lookups(lookups)
 
@@ -202,6 +217,17 @@ class ContactsScreen(Screen):
         dialog.open()
         return dialog
 
+    @property
+    def detail(self) -> ContactDetailPanel:
+        """The contact detail page, built the first time a contact is opened (the list's
+        first paint does not wait for it)."""
+        if self._detail is None:
+            self._detail = ContactDetailPanel(self.ctx, self.workspace)
+            self._detail.back_requested.connect(self.show_list)
+            self._detail.edit_requested.connect(self.edit_contact)
+            self.pages.addWidget(self._detail)
+        return self._detail
+
     def open_contact(self, contact_id: str) -> ContactDetailPanel:
         """Show a contact's detail page (the list stays as it was behind it)."""
         self.detail.show_contact(contact_id, self.lookups)
@@ -209,7 +235,8 @@ class ContactsScreen(Screen):
         return self.detail
 
     def show_list(self) -> None:
-        self.detail.contact_id = None
+        if self._detail is not None:
+            self._detail.contact_id = None
         self.pages.setCurrentWidget(self.list_page)
         self.list_panel.table.setFocus()
 
