@@ -20,7 +20,12 @@ from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.sites.common import load_survey
 from ghl_desktop.services.sites.contact_capture import CapturedContact
 from ghl_desktop.services.sites.events import SurveySubmitted
-from ghl_desktop.services.sites.submissions import MAX_USER_AGENT, PostOutcome, analytics_event
+from ghl_desktop.services.sites.submissions import (
+    MAX_USER_AGENT,
+    PendingRows,
+    PostOutcome,
+    analytics_event,
+)
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -42,24 +47,16 @@ class SurveyPost:
     utm: dict[str, str] = field(default_factory=dict)
 
 
-def _response(uow: UnitOfWork, post: SurveyPost, contact_id: str | None) -> SurveyResponse:
+def _response(uow: UnitOfWork, post: SurveyPost, contact_id: str | None) -> dict[str, Any]:
     now = uow.clock.now()
-    return SurveyResponse(
-        id=post.response_id,
-        survey_id=post.survey_id,
-        contact_id=contact_id,
-        page_id=post.page_id,
-        answers=dict(post.answers),
-        score=post.score,
-        ip_address=post.ip_address,
-        user_agent=(post.user_agent or "")[:MAX_USER_AGENT] or None,
-        utm=dict(post.utm),
-        completed_at=now,
-        is_processed=contact_id is not None,
-        processed_at=now if contact_id else None,
-        created_at=now,
-        updated_at=now,
-    )
+    agent = (post.user_agent or "")[:MAX_USER_AGENT] or None
+    return {
+        "id": post.response_id, "survey_id": post.survey_id, "contact_id": contact_id,
+        "page_id": post.page_id, "answers": dict(post.answers), "score": post.score,
+        "ip_address": post.ip_address, "user_agent": agent, "utm": dict(post.utm),
+        "completed_at": now, "is_processed": contact_id is not None,
+        "processed_at": now if contact_id else None, "created_at": now, "updated_at": now,
+    }  # fmt: skip
 
 
 def _event(uow: UnitOfWork, post: SurveyPost, contact_id: str | None) -> SurveySubmitted:
@@ -73,9 +70,12 @@ def _event(uow: UnitOfWork, post: SurveyPost, contact_id: str | None) -> SurveyS
     )
 
 
-def record_survey_post(uow: UnitOfWork, post: SurveyPost, captured: CapturedContact) -> PostOutcome:
-    uow.session.add(_response(uow, post, captured.contact_id))
-    analytics_event(uow, "survey_completed", post.session_id, captured.contact_id, {
+def record_survey_post(
+    uow: UnitOfWork, post: SurveyPost, captured: CapturedContact, pending: PendingRows
+) -> PostOutcome:
+    pending.add(SurveyResponse, **_response(uow, post, captured.contact_id))
+    analytics_event(pending, uow.clock.now(), "survey_completed", post.session_id,
+                    captured.contact_id, {
         "survey_id": post.survey_id, "response_id": post.response_id, "page_id": post.page_id,
         "funnel_id": post.funnel_id, "score": post.score, **post.utm,
     })  # fmt: skip
@@ -87,7 +87,7 @@ def record_unlinked_survey_post(uow: UnitOfWork, post: SurveyPost) -> PostOutcom
     earlier = uow.session.get(SurveyResponse, post.response_id)
     if earlier is not None:
         return PostOutcome(earlier.id, earlier.contact_id, False, True, earlier.score)
-    uow.session.add(_response(uow, post, None))
+    uow.session.add(SurveyResponse(**_response(uow, post, None)))
     uow.record(_event(uow, post, None))
     return PostOutcome(post.response_id, None, False, score=post.score)
 

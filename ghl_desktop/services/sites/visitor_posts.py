@@ -20,6 +20,7 @@ from ghl_desktop.services.sites.common import VISITOR
 from ghl_desktop.services.sites.contact_capture import ContactCapture
 from ghl_desktop.services.sites.submissions import (
     FormPost,
+    PendingRows,
     PostOutcome,
     record_form_post,
     record_unlinked_form_post,
@@ -74,6 +75,7 @@ def record_posts(uow: UnitOfWork, posts: Sequence[VisitorPost]) -> list[PostOutc
         for p in fresh
     }
     capture.prefetch(values.values())
+    pending = PendingRows()
     outcomes: list[PostOutcome] = []
     for post in posts:
         post_id = _post_id(post)
@@ -83,12 +85,13 @@ def record_posts(uow: UnitOfWork, posts: Sequence[VisitorPost]) -> list[PostOutc
         source = "form" if isinstance(post, FormPost) else "survey"
         captured = capture.capture(values[post_id], post.tags, source)
         if isinstance(post, FormPost):
-            outcome = record_form_post(uow, post, captured)
+            outcome = record_form_post(uow, post, captured, pending)
         else:
-            outcome = record_survey_post(uow, post, captured)
+            outcome = record_survey_post(uow, post, captured, pending)
         known[post_id] = outcome
         outcomes.append(outcome)
     capture.finish()
+    pending.write(uow)
     return outcomes
 
 
