@@ -30,18 +30,12 @@ CONNECTIONS = 32
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load(url: str, requests: int = REQUESTS, *, form: bool = False) -> dict[str, float]:
+def load(
+    url: str, requests: int = REQUESTS, *, form: bool = False, connections: int = CONNECTIONS
+) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks._loadgen",
-        url,
-        "--requests",
-        str(requests),
-        "--connections",
-        str(CONNECTIONS),
-    ] + (["--form"] if form else [])
+    command = [sys.executable, "-m", "benchmarks._loadgen", url, "--requests", str(requests),
+               "--connections", str(connections), *(["--form"] if form else [])]  # fmt: skip
     out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     result: dict[str, float] = json.loads(out)
     return result
