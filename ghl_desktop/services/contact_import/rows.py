@@ -112,7 +112,23 @@ def split_tags(text: str) -> list[str]:
     return [" ".join(p.split()) for p in re.split(r"[,;]", text or "") if p.strip()]
 
 
+_MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
 def parse_day(text: str) -> date:
+    # The two formats exports use, without strptime's cost; other spellings below.
+    found = _MDY.match(text)
+    parts = (found.group(3), found.group(1), found.group(2)) if found else None
+    if parts is None and (found := _YMD.match(text)):
+        parts = (found.group(1), found.group(2), found.group(3))
+    if parts is not None:
+        try:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            raise ValidationError(
+                "created_at", f"{text!r} is not a date (mm/dd/yyyy or yyyy-mm-dd)"
+            ) from None
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -124,6 +140,8 @@ def parse_day(text: str) -> date:
 def parse_created(text: str, zone: ZoneInfo) -> datetime:
     """A date (midnight in the sub-account's zone) or a date and time (in that zone)."""
     stripped = text.strip()
+    if len(stripped) <= 10:
+        return datetime.combine(parse_day(stripped), time(), tzinfo=zone).astimezone(UTC)
     for fmt in _DATETIME_FORMATS:
         try:
             return datetime.strptime(stripped, fmt).replace(tzinfo=zone).astimezone(UTC)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
+from sqlalchemy.engine import Connection
 
 from ghl_desktop.core.ids import new_id
 from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, LifecycleStage, Tag
@@ -232,10 +235,14 @@ class ImportWriter:
                              tag_name=tag.name)
                 )  # fmt: skip
         connection = uow.session.connection()
-        # Core statements: the rows are complete and stamped with this sub-account already.
-        connection.execute(insert(CONTACTS), records)
-        if links:
-            connection.execute(insert(CONTACT_TAGS), _unique_links(links))
+        links = _unique_links(links)
+        if connection.dialect.name == "sqlite":
+            _insert_sqlite(connection, records, links)
+        else:
+            # Core statements: the rows are complete and stamped with this sub-account already.
+            connection.execute(insert(CONTACTS), records)
+            if links:
+                connection.execute(insert(CONTACT_TAGS), links)
         if self._indexer is not None:
             self._indexer.touch(r["id"] for r in records)
         uow.record(*events)
@@ -279,6 +286,55 @@ class ImportWriter:
         uow.flush()
         if self._indexer is not None and touched:
             self._indexer.touch(touched)
+
+
+def _sqlite_text_time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_flag(value: bool) -> int:
+    return int(value)
+
+
+# How SQLAlchemy would bind these columns on SQLite (UTC text datetimes, JSON text, 0/1).
+_SQLITE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "created_at": _sqlite_text_time,
+    "updated_at": _sqlite_text_time,
+    "deleted_at": _sqlite_text_time,
+    "archived_at": _sqlite_text_time,
+    "date_of_birth": _sqlite_day,
+    "custom_fields": json.dumps,
+    "dnd_sms": _sqlite_flag,
+    "dnd_email": _sqlite_flag,
+    "dnd_whatsapp": _sqlite_flag,
+    "dnd_calls": _sqlite_flag,
+}
+
+
+def _insert_sqlite(
+    connection: Connection, records: list[dict[str, Any]], links: list[dict[str, Any]]
+) -> None:
+    """One prepared statement per table through the driver: at 100k rows, SQLAlchemy's
+    per-row parameter processing would cost more than SQLite's own work."""
+    for table, rows in ((CONTACTS, records), (CONTACT_TAGS, links)):
+        if not rows:
+            continue
+        names = list(rows[0])
+        plain = [n for n in names if n not in _SQLITE_CONVERTERS]
+        converted = [(n, _SQLITE_CONVERTERS[n]) for n in names if n in _SQLITE_CONVERTERS]
+        params = [
+            (*(r[n] for n in plain), *(convert(r[n]) for n, convert in converted)) for r in rows
+        ]
+        order = plain + [n for n, _c in converted]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(order)})"
+            f" VALUES ({', '.join('?' for _ in order)})"
+        )
+        connection.exec_driver_sql(sql, params)
 
 
 def _unique_links(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
