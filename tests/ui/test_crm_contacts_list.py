@@ -198,3 +198,24 @@ def test_enter_opens_the_current_contact(qtbot: QtBot, owner_window: OpenWindow)
     record = panel.model.record(3)
     assert record is not None
     assert opened == [record.id]
+
+
+def test_saving_a_filter_shows_the_new_smart_list(
+    qtbot: QtBot, owner_window: OpenWindow, demo: DemoResult
+) -> None:
+    screen = open_contacts(qtbot, owner_window)
+    panel = screen.list_panel
+    qtbot.waitUntil(lambda: bool(screen.lookups.tags), timeout=WAIT_MS)
+    dialog = panel.open_filter_builder()
+    dialog.root.items[0].set_condition(Condition("tags", "has_any", ("Catering",)))
+    editors = dialog.root.items[0].value_editor.editors()
+    assert len(editors) == 1  # one check list, no leftover of the default field's editor
+    qtbot.keyClicks(dialog.name_edit, "Catering")
+    click(qtbot, dialog.save_button)
+    expected = _total(
+        owner_window, demo, filter={"field": "tags", "operator": "has_any", "value": ["Catering"]}
+    )
+    qtbot.waitUntil(lambda: panel.model.rowCount() == expected, timeout=WAIT_MS)
+    assert panel.tabs.current_list() is not None
+    assert panel.tabs.current_list().name == "Catering"  # type: ignore[union-attr]
+    assert panel.extra_filter is None

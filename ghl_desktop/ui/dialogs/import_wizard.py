@@ -49,6 +49,12 @@ class _FileRead:
 
 
 def _fill(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
+    # Fixed widths, the last column stretched: a file with 50,000 rejected rows must not be
+    # measured row by row.
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
     table.clear()
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -56,6 +62,9 @@ def _fill(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> Non
     for r, cells in enumerate(rows):
         for c, text in enumerate(cells):
             table.setItem(r, c, QTableWidgetItem(text))  # plain text, never rich
+    widths = {"Row": 60, "Column": 130, "Value": 200, "First": 110, "Last": 110, "Email": 200}
+    for c, header in enumerate(headers[:-1]):
+        table.setColumnWidth(c, widths.get(header, 130))
 
 
 def _rejected_rows(rejected: tuple[RejectedRow, ...] | list[RejectedRow]) -> list[list[str]]:

@@ -79,7 +79,9 @@ class ConditionRow(QWidget):
         index = self.field_combo.findData(condition.field)
         if index < 0:
             raise ValidationError(f"filter.{condition.field}", "is not a field of this list")
+        self.field_combo.blockSignals(True)
         self.field_combo.setCurrentIndex(index)
+        self.field_combo.blockSignals(False)
         self._field_changed()
         op = self.operator_combo.findData(condition.operator)
         if op < 0:
@@ -87,6 +89,7 @@ class ConditionRow(QWidget):
                 f"filter.{condition.field}", f"operator {condition.operator!r} does not apply"
             )
         self.operator_combo.setCurrentIndex(op)
+        self._operator_changed()
         self.value_editor.set_value(condition.value)
 
 

@@ -80,6 +80,7 @@ class FilterValueEditor(QWidget):
             return
         for widget in self._widgets:
             self._layout.removeWidget(widget)
+            widget.hide()  # deleteLater waits for the event loop; it must not show meanwhile
             widget.deleteLater()
         self._widgets = []
         self.kind = kind

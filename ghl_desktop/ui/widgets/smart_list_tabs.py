@@ -51,7 +51,8 @@ class SmartListTabs(QTabBar):
 
     def set_lists(self, lists: Sequence[SmartListInfo], select: str | None = None) -> None:
         """Show these lists; keeps the current tab (or selects ``select``) when it exists."""
-        wanted = select if select is not None else self.current_key()
+        before = self.current_key()
+        wanted = select if select is not None else before
         self.lists = list(lists)
         self.blockSignals(True)
         while self.count() > 1:
@@ -64,7 +65,7 @@ class SmartListTabs(QTabBar):
         keys = self.keys()
         self.setCurrentIndex(keys.index(wanted) if wanted in keys else 0)
         self.blockSignals(False)
-        if self.current_key() != wanted:
+        if self.current_key() != before:
             self.list_chosen.emit(self.current_key())
 
     def set_counts(self, total: int | None, counts: Mapping[str, int]) -> None:

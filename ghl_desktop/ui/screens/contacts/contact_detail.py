@@ -99,7 +99,7 @@ class ContactDetailPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(fields_box)
-        scroll.setMinimumWidth(320)
+        scroll.setMinimumWidth(380)
         self.timeline = TimelinePanel(ctx, workspace)
         self.side = QWidget()
         self.side_layout = QVBoxLayout(self.side)

@@ -87,7 +87,11 @@ class TasksScreen(Screen):
         self.table.select_row(max(row, 0))
         overdue = sum(1 for t in tasks if t.is_overdue)
         open_tasks = sum(1 for t in tasks if not t.is_completed)
-        self.summary.setText(f"{open_tasks} open · {overdue} overdue")
+        self.summary.setText(
+            f"{open_tasks} open · {overdue} overdue"
+            if tasks
+            else "No tasks assigned to you here. Add one from a contact's page."
+        )
         self._update_actions()
 
     def selected(self) -> TaskInfo | None:
