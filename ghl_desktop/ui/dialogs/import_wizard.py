@@ -62,9 +62,9 @@ def _fill(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> Non
     for r, cells in enumerate(rows):
         for c, text in enumerate(cells):
             table.setItem(r, c, QTableWidgetItem(text))  # plain text, never rich
-    widths = {"Row": 60, "Column": 130, "Value": 200, "First": 110, "Last": 110, "Email": 200}
+    widths = {"Row": 50, "Column": 120, "Value": 180, "First": 100, "Last": 100, "Email": 190}
     for c, header in enumerate(headers[:-1]):
-        table.setColumnWidth(c, widths.get(header, 130))
+        table.setColumnWidth(c, widths.get(header, 115))
 
 
 def _rejected_rows(rejected: tuple[RejectedRow, ...] | list[RejectedRow]) -> list[list[str]]:
