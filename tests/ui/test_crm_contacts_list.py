@@ -219,3 +219,28 @@ def test_saving_a_filter_shows_the_new_smart_list(
     assert panel.tabs.current_list() is not None
     assert panel.tabs.current_list().name == "Catering"  # type: ignore[union-attr]
     assert panel.extra_filter is None
+
+
+def test_archived_contacts_show_on_request_in_italics(
+    qtbot: QtBot, owner_window: OpenWindow
+) -> None:
+    from ghl_desktop.services import contacts
+
+    screen = open_contacts(qtbot, owner_window)
+    panel = screen.list_panel
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    assert snapshot.sub_account is not None
+    uows, actor, sub_id = owner_window.ctx.uows, snapshot.actor, snapshot.sub_account.id
+    info = contacts.create_contact(
+        uows, actor, sub_id, {"first_name": "Zed", "email": "zed@z.example"}
+    )
+    contacts.set_archived(uows, actor, sub_id, info.id, True)
+    qtbot.keyClicks(panel.search, "zed@z")
+    qtbot.waitUntil(lambda: panel.query.search == "zed@z", timeout=WAIT_MS)
+    wait_idle(qtbot, owner_window.ctx)
+    assert panel.model.rowCount() == 0  # archived: out of the everyday list
+    panel.archived_check.setChecked(True)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=WAIT_MS)
+    assert panel.model.index(0, 0).data(Qt.ItemDataRole.FontRole).italic()
+    assert panel.list_keywords()["include_archived"] is True

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from ghl_desktop.ui.models.base import ITEM_ROLE
@@ -80,6 +80,7 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
     def __init__(
         self, ops: OpRunner, columns: Sequence[Column[R]], parent: Any = None, *,
         block_rows: int = BLOCK_ROWS, max_cached_blocks: int = MAX_CACHED_BLOCKS,
+        is_dimmed: Callable[[R], bool] | None = None,
     ) -> None:  # fmt: skip
         super().__init__(parent)
         self._ops = ops
@@ -102,6 +103,7 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         self._flush.setInterval(0)
         self._flush.timeout.connect(self._request_blocks)
         self.block_requests = 0  # how many block reads were started (tests and benchmarks)
+        self._is_dimmed = is_dimmed  # rows shown in italics (archived contacts)
 
     # -- columns ---------------------------------------------------------------------------
     @property
@@ -364,6 +366,13 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < self._rows:
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            record = self.record(index.row())
+            if record is not None and self._is_dimmed is not None and self._is_dimmed(record):
+                font = QFont()
+                font.setItalic(True)
+                return font
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, ITEM_ROLE, Qt.ItemDataRole.ForegroundRole):
             return None

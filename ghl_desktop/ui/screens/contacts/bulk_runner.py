@@ -74,7 +74,11 @@ class BulkRunner(QObject):
 
         def work() -> BulkActionInfo:
             selection = (
-                BulkSelection(filter=keywords["filter"], search=keywords["search"])
+                BulkSelection(
+                    filter=keywords["filter"],
+                    search=keywords["search"],
+                    include_archived=keywords["include_archived"],
+                )
                 if ids_call is None
                 else BulkSelection(contact_ids=tuple(ids_call()))
             )

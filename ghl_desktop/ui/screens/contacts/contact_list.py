@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -77,14 +78,18 @@ class ContactListPanel(QWidget):
         self.clear_filter_button.setObjectName("ClearFilter")
         self.clear_filter_button.setVisible(False)
         self.columns_button = QPushButton("Columns…")
+        self.archived_check = QCheckBox("Archived too")
+        self.archived_check.setObjectName("ShowArchived")
+        self.archived_check.setToolTip("Show archived contacts in the list as well")
         self.count_label = QLabel()
         self.count_label.setObjectName("ContactCount")
         self.count_label.setProperty("role", "muted")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.tabs = SmartListTabs()
         self.model = WindowedTableModel[ContactRow](
-            ctx.ops, contact_columns(self.column_keys, self.lookups), self
-        )
+            ctx.ops, contact_columns(self.column_keys, self.lookups), self,
+            is_dimmed=lambda row: row.is_archived,
+        )  # fmt: skip
         self.table = ContactsTable(self.model)
         self.table.show_sort("created_at", True)
         self.table.setSortingEnabled(True)
@@ -93,6 +98,7 @@ class ContactListPanel(QWidget):
         bar.addWidget(self.filter_button)
         bar.addWidget(self.clear_filter_button)
         bar.addWidget(self.columns_button)
+        bar.addWidget(self.archived_check)
         bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -105,6 +111,7 @@ class ContactListPanel(QWidget):
         self.filter_button.clicked.connect(self.open_filter_builder)
         self.clear_filter_button.clicked.connect(self.clear_extra_filter)
         self.columns_button.clicked.connect(self.choose_columns)
+        self.archived_check.toggled.connect(lambda _on: self._requery())
         self.tabs.list_chosen.connect(self._tab_chosen)
         self.tabs.action_requested.connect(self.smart_list_action)
         self.model.sort_requested.connect(self._sort_requested)
@@ -201,8 +208,9 @@ class ContactListPanel(QWidget):
 
     def _requery(self) -> None:
         self.query = replace(
-            self.query, filter=self.current_filter(), search=self.search.text().strip()
-        )
+            self.query, filter=self.current_filter(), search=self.search.text().strip(),
+            include_archived=self.archived_check.isChecked(),
+        )  # fmt: skip
         self._load_rows()
 
     def _load_rows(self) -> None:
@@ -249,6 +257,7 @@ class ContactListPanel(QWidget):
         return {
             "filter": group.to_json() if group is not None else None,
             "search": self.query.search or None,
+            "include_archived": self.query.include_archived,
         }
 
     def selected_ids_call(self) -> Callable[[], list[str]] | None:
