@@ -178,6 +178,8 @@ class ContactListPanel(QWidget):
         self._tabs_after_first_rows = True
 
     def _first_rows_shown(self) -> None:
+        if self.model.counting:
+            self.count_label.setText("Counting…")
         if self._tabs_after_first_rows:
             self._tabs_after_first_rows = False
             self.load_smart_lists()
