@@ -5,6 +5,7 @@ passed down explicitly (no global main window to reach for)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ghl_desktop.bootstrap import Runtime
 from ghl_desktop.services.uow import UnitOfWorkFactory
@@ -12,6 +13,9 @@ from ghl_desktop.ui.ops import OpRunner
 from ghl_desktop.ui.preferences import Preferences
 from ghl_desktop.ui.qt_bridge import QtBridge
 from ghl_desktop.ui.service_status import ServiceStatusRegistry
+
+if TYPE_CHECKING:
+    from ghl_desktop.ui.funnel_server_host import FunnelServerHost
 
 
 @dataclass
@@ -21,6 +25,7 @@ class UiContext:
     bridge: QtBridge
     status: ServiceStatusRegistry
     prefs: Preferences
+    funnel_server: FunnelServerHost | None = None  # started by embedded_services
 
     @property
     def uows(self) -> UnitOfWorkFactory:

@@ -57,6 +57,10 @@ def _can_read_contacts(snapshot: WorkspaceSnapshot) -> bool:
     return snapshot.sub_account is not None and snapshot.can("contacts.read")
 
 
+def _can_read_sites(snapshot: WorkspaceSnapshot) -> bool:
+    return snapshot.sub_account is not None and snapshot.can("sites.read")
+
+
 class LazyScreen:
     """A screen factory that imports the screen's module on first use, so the app's first
     paint does not wait for every capability's imports (``warm_up`` imports them later,
@@ -98,6 +102,13 @@ def default_screens() -> ScreenRegistry:
         ScreenSpec(
             "tasks", "Tasks", 45,
             LazyScreen(f"{contacts}.tasks_screen", "TasksScreen"), _can_read_contacts,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
+            "sites", "Sites", 90,
+            LazyScreen("ghl_desktop.ui.screens.sites.sites_screen", "SitesScreen"),
+            _can_read_sites,
         )
     )  # fmt: skip
     registry.register(

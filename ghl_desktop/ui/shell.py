@@ -66,7 +66,7 @@ class AppShell(QObject):
 
     def _ready(self, startup: Startup) -> None:
         from ghl_desktop.ui.context import UiContext
-        from ghl_desktop.ui.embedded_services import watch_core_services
+        from ghl_desktop.ui.embedded_services import start_funnel_server, watch_core_services
         from ghl_desktop.ui.navigation import default_screens
         from ghl_desktop.ui.qt_bridge import QtBridge
         from ghl_desktop.ui.service_status import ServiceStatusRegistry
@@ -78,6 +78,7 @@ class AppShell(QObject):
         self.ops.bridge = bridge
         self.ctx = UiContext(startup.runtime, self.ops, bridge, ServiceStatusRegistry(), self.prefs)
         watch_core_services(self.ctx)
+        start_funnel_server(self.ctx)
         if startup.auto_actor is not None:
             self.open_main_window(startup.auto_actor)
         else:
@@ -166,6 +167,8 @@ class AppShell(QObject):
         """Wait for running operations, then close the database. Safe to call twice."""
         self._stopping = True
         self.ops.shutdown()
+        if self.ctx is not None and self.ctx.funnel_server is not None:
+            self.ctx.funnel_server.stop()  # finishes requests in flight, writes queued views
         if self.ctx is not None:
             self.ctx.bridge.close()
         if self.startup is not None:
