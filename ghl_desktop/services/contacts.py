@@ -184,13 +184,16 @@ def create_contact(
         contact = Contact(**fields, created_at=now, updated_at=now)
         uow.session.add(contact)
         uow.flush()
+        chosen = resolve_tags(uow, tags, create_missing=True)
+        link_tags(uow, [contact.id], chosen, record=False)
         uow.record(
             ContactCreated(
-                sub_account_id=sub_account_id, contact_id=contact.id, source=contact.source
+                sub_account_id=sub_account_id,
+                contact_id=contact.id,
+                source=contact.source,
+                tags=tuple(t.name for t in chosen),
             )
         )
-        if tags:
-            link_tags(uow, [contact.id], resolve_tags(uow, tags, create_missing=True))
         info = contact_info(uow, contact)
         uow.commit()
         return info

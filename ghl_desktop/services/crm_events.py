@@ -13,9 +13,13 @@ from ghl_desktop.core.events import DomainEvent
 
 @dataclass(frozen=True, kw_only=True)
 class ContactCreated(DomainEvent):
+    """A new contact. ``tags`` are the tag names it was created with: those count as added
+    with the contact, so no ``contact.tag_added`` is recorded for them."""
+
     name = "contact.created"
     contact_id: str
     source: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -114,8 +114,11 @@ def _live_contact_ids(uow: UnitOfWork, contact_ids: Sequence[str]) -> list[str]:
     return unique
 
 
-def link_tags(uow: UnitOfWork, contact_ids: Sequence[str], tags: Sequence[Tag]) -> int:
-    """Add ``tags`` to contacts (ids already checked); returns how many links were new."""
+def link_tags(
+    uow: UnitOfWork, contact_ids: Sequence[str], tags: Sequence[Tag], *, record: bool = True
+) -> int:
+    """Add ``tags`` to contacts (ids already checked); returns how many links were new.
+    ``record=False`` for contacts being created (their ``contact.created`` names the tags)."""
     added = 0
     for batch in chunked(contact_ids, CHUNK):
         for tag in tags:
@@ -132,13 +135,14 @@ def link_tags(uow: UnitOfWork, contact_ids: Sequence[str], tags: Sequence[Tag]) 
             uow.session.execute(
                 insert(ContactTag), [{"contact_id": cid, "tag_id": tag.id} for cid in new]
             )
-            uow.record(
-                *(
-                    TagAdded(sub_account_id=uow.sub_account_id, contact_id=cid,
-                             tag_id=tag.id, tag_name=tag.name)
-                    for cid in new
-                )
-            )  # fmt: skip
+            if record:
+                uow.record(
+                    *(
+                        TagAdded(sub_account_id=uow.sub_account_id, contact_id=cid,
+                                 tag_id=tag.id, tag_name=tag.name)
+                        for cid in new
+                    )
+                )  # fmt: skip
             added += len(new)
     return added
 

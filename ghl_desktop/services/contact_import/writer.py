@@ -128,18 +128,28 @@ class ImportWriter:
         return self._tags[key]
 
     def _existing(self, rows: list[GoodRow]) -> dict[tuple[str, str], str]:
-        """(field, value) -> id of the oldest live contact holding it."""
-        found: dict[tuple[str, str], str] = {}
+        """(field, value) -> id of the oldest live contact holding it.
+
+        Core statements with the tenant and live conditions spelled out, no ORDER BY: SQLite
+        then probes the email / phone index for each value instead of walking the
+        sub-account in creation order (which grows with every chunk imported)."""
+        found: dict[tuple[str, str], tuple[Any, str]] = {}
+        connection = self.uow.session.connection()
         for key in ("email", "phone"):
             values = sorted({r.values[key] for r in rows if r.values.get(key)})
             if not values:
                 continue
-            column = getattr(Contact, key)
-            for value, contact_id in self.uow.session.execute(
-                select(column, Contact.id).where(column.in_(values)).order_by(Contact.created_at)
-            ):
-                found.setdefault((key, value), contact_id)
-        return found
+            column = CONTACTS.c[key]
+            stmt = select(column, CONTACTS.c.created_at, CONTACTS.c.id).where(
+                CONTACTS.c.sub_account_id == self.uow.sub_account_id,
+                CONTACTS.c.deleted_at.is_(None),
+                column.in_(values),
+            )
+            for value, created, contact_id in connection.execute(stmt):
+                best = found.get((key, value))
+                if best is None or (created, contact_id) < best:
+                    found[(key, value)] = (created, contact_id)
+        return {k: v[1] for k, v in found.items()}
 
     # -- one chunk ------------------------------------------------------------------------
     def write(self, outcomes: list[GoodRow | RejectedRow]) -> None:
@@ -222,18 +232,16 @@ class ImportWriter:
                 deleted_at=None, archived_at=None,
             )  # fmt: skip
             records.append(record)
-            events.append(
-                ContactCreated(sub_account_id=sub, contact_id=record["id"], source=record["source"])
-            )
-            for tag in [*(self._tag(n) for n in row.tags), *self._extra]:
+            chosen = list(dict.fromkeys([*(self._tag(n) for n in row.tags), *self._extra]))
+            for tag in chosen:
                 links.append(
                     {"contact_id": record["id"], "tag_id": tag.id, "sub_account_id": sub,
                      "created_at": now}
                 )  # fmt: skip
-                events.append(
-                    TagAdded(sub_account_id=sub, contact_id=record["id"], tag_id=tag.id,
-                             tag_name=tag.name)
-                )  # fmt: skip
+            events.append(
+                ContactCreated(sub_account_id=sub, contact_id=record["id"],
+                               source=record["source"], tags=tuple(t.name for t in chosen))
+            )  # fmt: skip
         connection = uow.session.connection()
         links = _unique_links(links)
         if connection.dialect.name == "sqlite":
