@@ -138,6 +138,11 @@ def test_owner_templates_run_sandboxed_with_escaped_values():
         check_template("{% if %}", "html")
 
 
+def test_custom_values_fill_plain_text_with_defaults():
+    assert fill_custom_values("Hi {{ custom_values.name | friend }}", {}) == "Hi friend"
+    assert fill_custom_values("{{contact.first_name}}!", {"name": "x"}) == "!"
+
+
 def test_custom_values_fill_plain_text():
     assert fill_custom_values("Hi {{custom_values.name}} {{ custom_values.none }}!", {
         "name": "Ann"}) == "Hi Ann !"  # fmt: skip

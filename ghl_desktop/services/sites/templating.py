@@ -8,7 +8,6 @@ property and the line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,10 +16,9 @@ from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.services.custom_values import render_merge_fields
 
 _ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=Undefined)
-# ``{{custom_values.key}}`` in plain text of builder blocks (no other template syntax there).
-CUSTOM_VALUE = re.compile(r"\{\{\s*custom_values\.([A-Za-z0-9_]+)\s*\}\}")
 
 
 def check_template(source: str, field: str) -> None:
@@ -44,8 +42,9 @@ def render_owner_template(source: str, custom_values: Mapping[str, str]) -> str:
 
 
 def fill_custom_values(text: str, custom_values: Mapping[str, Any]) -> str:
-    """Plain text with ``{{custom_values.key}}`` replaced (unknown keys become empty). The
-    result is still plain text: the caller escapes it."""
+    """Plain text with ``{{custom_values.key}}`` (and ``{{custom_values.key | default}}``)
+    filled by the CRM's merge-field renderer; anything unknown becomes empty. The result is
+    still plain text: the caller escapes it."""
     if "{{" not in text:
         return text
-    return CUSTOM_VALUE.sub(lambda m: str(custom_values.get(m.group(1), "")), text)
+    return render_merge_fields(text, {"custom_values": dict(custom_values)})

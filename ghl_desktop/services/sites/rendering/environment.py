@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from ghl_desktop.services.sites.richtext import sanitise
-from ghl_desktop.services.sites.templating import CUSTOM_VALUE
+from ghl_desktop.services.sites.templating import fill_custom_values
 
 HONEYPOT = "contact-website"  # never a field key (keys are snake_case)
 INPUT_TYPES = {"text": "text", "email": "email", "phone": "tel", "date": "date", "number": "number"}
@@ -87,7 +87,7 @@ def fill_escaped(text: str, values: dict[str, str]) -> str:
     """``{{custom_values.key}}`` in rich text: the value goes in escaped."""
     if "{{" not in text:
         return text
-    return CUSTOM_VALUE.sub(lambda m: html.escape(str(values.get(m.group(1), ""))), text)
+    return fill_custom_values(text, {k: html.escape(str(v)) for k, v in values.items()})
 
 
 def rich(content: str, values: dict[str, str]) -> Markup:
