@@ -14,6 +14,7 @@ from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.bulk_actions import BulkSelection
 from ghl_desktop.services.contact_listing import count, fetch_rows
 from ghl_desktop.services.contact_merge import contact_references, merge_contacts, merge_preview
+from ghl_desktop.services.contact_timeline import contact_timeline
 from ghl_desktop.services.smart_lists import service as lists
 from tests.conftest import TEST_PASSWORD, make_tenant
 
@@ -205,3 +206,47 @@ def test_merge_across_sub_accounts_is_not_found(crm) -> None:
     other = contacts.create_contact(rt.uows, t.owner, t.other_sub_account_id, {"first_name": "O"})
     with pytest.raises(NotFound):
         merge_contacts(rt.uows, t.owner, t.sub_account_id, ids[0], other.id)
+
+
+def test_merge_joins_threads_on_one_channel_and_moves_deals_and_bookings(any_runtime) -> None:
+    from tests.integration import model_builders as mb
+
+    rt = any_runtime
+    t = make_tenant(rt)
+    with mb.tenant_uow(rt, t) as uow:
+        win, lose = mb.contact(uow, email="w@x.org"), mb.contact(uow, email="l@x.org")
+        sms, email = mb.channel(uow), mb.channel(uow, type="email", name="Mail")
+        mine = mb.conversation(uow, sms, win)
+        theirs = mb.conversation(uow, sms, lose)  # the same channel: must become one thread
+        other = mb.conversation(uow, email, lose)  # another channel: simply moves
+        mb.message(uow, mine, body="to the winner")
+        mb.message(uow, theirs, body="to the loser")
+        deal = mb.opportunity(uow, lose, mb.pipeline(uow))
+        booking = mb.appointment(uow, mb.calendar(uow), contact_id=lose.id)
+        ids = (win.id, lose.id, mine.id, theirs.id, other.id, deal.id, booking.id)
+        uow.commit()
+    win_id, lose_id, mine_id, theirs_id, other_id, deal_id, booking_id = ids
+    merge_contacts(rt.uows, t.owner, t.sub_account_id, win_id, lose_id)
+    with mb.tenant_uow(rt, t) as uow:
+        from ghl_desktop.models.calendars import Appointment
+        from ghl_desktop.models.conversations import Conversation, Message
+        from ghl_desktop.models.pipelines import Opportunity
+
+        bodies = set(uow.session.scalars(
+            select(Message.body).where(Message.conversation_id == mine_id)
+        ))  # fmt: skip
+        assert bodies == {"to the winner", "to the loser"}
+        live = set(uow.session.scalars(
+            select(Conversation.id).where(Conversation.contact_id == win_id)
+        ))  # fmt: skip
+        assert live == {mine_id, other_id}
+        gone = uow.session.scalar(
+            select(Conversation.deleted_at)
+            .where(Conversation.id == theirs_id)
+            .execution_options(include_deleted=True)
+        )
+        assert gone is not None  # the loser's SMS thread, emptied into the winner's
+        assert uow.session.get(Opportunity, deal_id).contact_id == win_id
+        assert uow.session.get(Appointment, booking_id).contact_id == win_id
+    kinds = {e.kind for e in contact_timeline(rt.uows, t.owner, t.sub_account_id, win_id)}
+    assert {"message", "opportunity", "appointment"} <= kinds
