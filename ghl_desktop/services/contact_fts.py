@@ -24,6 +24,7 @@ from ghl_desktop.services.crm_common import chunked
 
 SUSPENDED_TRIGGERS = ("contacts_fts_contact_insert", "contacts_fts_tag_link_insert")
 PENDING = "temp.contacts_fts_pending"
+BULK_CACHE_KIB = 128 * 1024
 
 
 def _migration() -> Any:
@@ -90,8 +91,16 @@ def bulk_insert_mode(connection: Connection) -> Iterator[BulkIndexer | None]:
     connection.execute(text(f"DELETE FROM {PENDING}"))
     for name in stored:
         connection.execute(text(f"DROP TRIGGER {name}"))
-    indexer = BulkIndexer(connection)
-    yield indexer
-    indexer.flush()
-    for sql in stored.values():
-        connection.exec_driver_sql(sql)
+    # A bulk insert touches every index of contacts at random places (emails, names): with
+    # SQLite's default 2 MB page cache each row would reread pages from the OS. Give this
+    # connection room for the indexes while the bulk write runs.
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        indexer = BulkIndexer(connection)
+        yield indexer
+        indexer.flush()
+        for sql in stored.values():
+            connection.exec_driver_sql(sql)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
