@@ -163,13 +163,20 @@ def forget_bookmarks() -> None:
     _bookmarks.clear()
 
 
-def _after(columns: tuple[Any, ...], values: tuple[Any, ...], descending: bool) -> Any:
-    """Rows strictly after ``values`` in (columns..., id) order; NULL keys are not supported
-    (the caller falls back to OFFSET for them)."""
+def _after(
+    columns: tuple[Any, ...], values: tuple[Any, ...], descending: bool, nulls_high: bool
+) -> Any:
+    """Rows strictly after ``values`` (all non-NULL) in (columns..., id) order.
+
+    NULL keys (emails, phones) sort as the lowest value on SQLite and the highest on
+    PostgreSQL (``nulls_high``); they come after every value when the order runs towards
+    them, so the condition takes them in then."""
     terms: list[ColumnElement[bool]] = []
     for i, col in enumerate(columns):
         equal = [c == v for c, v in zip(columns[:i], values[:i], strict=True)]
-        beyond = col < values[i] if descending else col > values[i]
+        beyond: ColumnElement[bool] = col < values[i] if descending else col > values[i]
+        if getattr(col, "nullable", False) and descending != nulls_high:
+            beyond = or_(beyond, col.is_(None))
         terms.append(and_(*equal, beyond))
     return or_(*terms)
 
@@ -215,7 +222,8 @@ def _id_page(
     stmt: Select[Any] = select(*columns).where(*conditions).order_by(*order)
     mark = _bookmarks.get((*signature, offset)) if offset else None
     if mark is not None:
-        stmt = stmt.where(_after(columns, mark, descending)).limit(limit)
+        nulls_high = uow.session.get_bind().dialect.name == "postgresql"
+        stmt = stmt.where(_after(columns, mark, descending, nulls_high)).limit(limit)
     else:
         stmt = stmt.offset(offset).limit(limit)
     rows = execute(uow, stmt).all()
