@@ -260,3 +260,24 @@ def test_import_needs_a_mapping_and_staff_may_import(runtime) -> None:
         runtime.uows, staff, t.sub_account_id, "Name\nAda\n"
     )  # staff may write contacts
     assert result.created == 1
+
+
+def test_import_on_both_databases(any_runtime) -> None:
+    t = make_tenant(any_runtime)
+    contacts.create_contact(any_runtime.uows, t.owner, t.sub_account_id,
+                            {"first_name": "Old", "email": "old@example.com"})  # fmt: skip
+    data = (
+        "Full Name,Email,Phone,Tags,Created Date\n"
+        'Ada Lovelace,ada@example.com,(415) 555-2671,"VIP, Lead",2024-03-15\n'
+        "Old Friend,OLD@example.com,,Returning,\n"
+        "Ada Twin,ada@example.com,,,\n"
+    )
+    result = _import(any_runtime, t, data, update_existing=True, tags=["Fair"])
+    assert (result.created, result.updated, result.skipped) == (1, 1, 0)
+    assert [(r.row, r.column) for r in result.rejected] == [(4, "Email")]
+    rows = {r.email: r for r in fetch_rows(any_runtime.uows, t.owner, t.sub_account_id)}
+    assert rows["ada@example.com"].tags == "Fair, Lead, VIP"
+    assert rows["old@example.com"].tags == "Fair, Returning"
+    with any_runtime.uows.tenant(t.owner, t.sub_account_id, read_only=True) as uow:
+        found = search_contact_ids(uow.session, t.sub_account_id, "lovelace")
+    assert found == [rows["ada@example.com"].id]
