@@ -15,11 +15,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
     column,
     literal_column,
@@ -185,18 +186,19 @@ _FTS = table("contacts_fts", column("rowid"))
 _DOCS = table("contacts_fts_docs", column("rowid"), column("contact_id"))
 
 
-def _search_id_page(
+def _search_page(
     uow: UnitOfWork, selection: ContactSelection, descending: bool, offset: int, limit: int
-) -> list[str]:
+) -> list[ContactRow]:
     """A search page in the order contacts were added (the search index's own order), so
-    SQLite reads the first matches instead of sorting every match by creation time."""
+    SQLite reads the first matches instead of sorting every match by creation time. The
+    rows come with the page: the search already joins the contacts."""
     terms = search_terms(selection.search or "")
     if not terms:
         return []
     conditions = selection_conditions(uow, selection, with_search=False)
     order = _FTS.c.rowid.desc() if descending else _FTS.c.rowid.asc()
     stmt = (
-        select(Contact.id)
+        select(*_ROW_COLUMNS)
         .select_from(
             _FTS.join(_DOCS, _DOCS.c.rowid == _FTS.c.rowid).join(
                 Contact, Contact.id == _DOCS.c.contact_id
@@ -210,7 +212,7 @@ def _search_id_page(
         .offset(offset)
         .limit(limit)
     )
-    return list(execute(uow, stmt).scalars())
+    return _rows(uow, list(execute(uow, stmt)))
 
 
 def _id_page(
@@ -256,7 +258,7 @@ def fetch_rows(
             and sort_key == "created_at"
             and uow.session.get_bind().dialect.name == "sqlite"
         ):
-            return load_rows(uow, _search_id_page(uow, selection, descending, offset, limit))
+            return _search_page(uow, selection, descending, offset, limit)
         conditions = selection_conditions(uow, selection)
         if offset >= REVERSE_FROM:
             if total is None:
@@ -308,12 +310,11 @@ def fetch_page(
             and uow.session.get_bind().dialect.name == "sqlite"
             and (sort_key == "created_at")
         ):
-            ids = _search_id_page(uow, selection, descending, 0, limit)
-        else:
-            conditions = selection_conditions(uow, selection)
-            signature = (repr(filter), search, include_archived, sub_account_id, total,
-                         sort_key, descending)  # fmt: skip
-            ids = _id_page(uow, conditions, sort_key, descending, 0, limit, signature)
+            return ListPage(total, _search_page(uow, selection, descending, 0, limit))
+        conditions = selection_conditions(uow, selection)
+        signature = (repr(filter), search, include_archived, sub_account_id, total,
+                     sort_key, descending)  # fmt: skip
+        ids = _id_page(uow, conditions, sort_key, descending, 0, limit, signature)
         return ListPage(total, load_rows(uow, ids))
 
 
@@ -327,37 +328,41 @@ def load_rows(uow: UnitOfWork, ids: list[str]) -> list[ContactRow]:
     """
     if not ids:
         return []
-    connection = uow.session.connection()
-    contacts = Contact.__table__
+    contacts = cast(Table, Contact.__table__)
     found = {
         r.id: r
-        for r in connection.execute(
+        for r in execute(
+            uow,
             select(*_ROW_COLUMNS, contacts.c.sub_account_id, contacts.c.deleted_at).where(
                 contacts.c.id.in_(ids)
-            )
+            ),
         )
         if r.sub_account_id == uow.sub_account_id and r.deleted_at is None
     }
-    links, tags_table = ContactTag.__table__, Tag.__table__
+    return _rows(uow, [found[cid] for cid in ids if cid in found])
+
+
+def _rows(uow: UnitOfWork, records: list[Any]) -> list[ContactRow]:
+    """ContactRows for contact records (``_ROW_COLUMNS``), with their tag names."""
+    if not records:
+        return []
+    links, tags_table = cast(Table, ContactTag.__table__), cast(Table, Tag.__table__)
     tags: dict[str, list[str]] = {}
-    for contact_id, name in connection.execute(
+    found = execute(
+        uow,
         select(links.c.contact_id, tags_table.c.name)
         .join(tags_table, tags_table.c.id == links.c.tag_id)
-        .where(links.c.contact_id.in_(list(found)))
-        .order_by(tags_table.c.name_key)
-    ):
-        tags.setdefault(contact_id, []).append(name)
-    rows = []
-    for cid in ids:
-        r = found.get(cid)
-        if r is None:
-            continue
-        rows.append(
-            ContactRow(
-                r.id, r.first_name, r.last_name, r.email, r.phone, r.company, r.city, r.source,
-                str(r.lifecycle_stage), r.lead_score, r.assigned_user_id, r.created_at,
-                r.updated_at, r.archived_at is not None, ", ".join(tags.get(cid, ())),
-                dict(r.custom_fields or {}),
-            )
-        )  # fmt: skip
-    return rows
+        .where(links.c.contact_id.in_([r.id for r in records]))
+        .order_by(tags_table.c.name_key),
+    )
+    for link in found:
+        tags.setdefault(link.contact_id, []).append(link.name)
+    return [
+        ContactRow(
+            r.id, r.first_name, r.last_name, r.email, r.phone, r.company, r.city, r.source,
+            str(r.lifecycle_stage), r.lead_score, r.assigned_user_id, r.created_at,
+            r.updated_at, r.archived_at is not None, ", ".join(tags.get(r.id, ())),
+            dict(r.custom_fields or {}),
+        )
+        for r in records
+    ]  # fmt: skip
