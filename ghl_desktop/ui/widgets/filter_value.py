@@ -174,7 +174,8 @@ class FilterValueEditor(QWidget):
             for edit, day in zip(editors, days, strict=False):
                 assert isinstance(edit, QDateEdit)
                 if isinstance(day, str):
-                    edit.setDate(QDate(date.fromisoformat(day)))
+                    parsed = date.fromisoformat(day)
+                    edit.setDate(QDate(parsed.year, parsed.month, parsed.day))
         elif self.kind == "days" and isinstance(value, int):
             assert isinstance(editors[0], QSpinBox)
             editors[0].setValue(value)
