@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen
 GHL_TEST_PG_URL=$(tests/pg.sh)
 export GHL_TEST_PG_URL
-exec .venv/bin/python -m pytest "$@"
+# Two workers: one per core of the CI machine.
+exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
