@@ -150,6 +150,10 @@ class Opportunity(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stage_entered_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The contact's task that says what to do next on this deal (it lives on the contact).
+    follow_up_task_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("tasks.id", ondelete="SET NULL"), default=None
+    )
 
 
 class OpportunityStageHistory(IdMixin, TimestampMixin, TenantMixin, Base):

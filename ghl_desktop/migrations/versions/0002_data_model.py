@@ -2249,6 +2249,7 @@ def upgrade() -> None:
             "stage_entered_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("closed_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("follow_up_task_id", sa.String(length=36), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", ghl_desktop.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -2261,6 +2262,12 @@ def upgrade() -> None:
             ["contacts.id"],
             name=op.f("fk_opportunities_contact_id_contacts"),
             ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["follow_up_task_id"],
+            ["tasks.id"],
+            name=op.f("fk_opportunities_follow_up_task_id_tasks"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["owner_user_id"],
