@@ -1,10 +1,12 @@
 """Calendars: calendar types, bookable services, calendars (a user's or a team's), their
-availability rules and the appointments booked on them."""
+availability rules, the appointments booked on them, their reminders, and what external
+calendars (CalDAV) tell us about busy times."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
@@ -26,6 +28,7 @@ from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.models.base import (
     Base,
     IdMixin,
+    JSONType,
     SoftDeleteMixin,
     TenantMixin,
     TimestampMixin,
@@ -45,6 +48,22 @@ class Distribution(enum.StrEnum):
     COLLECTIVE = "collective"
 
 
+class RoundRobinMode(enum.StrEnum):
+    """Which free member a round-robin booking goes to: the one with the fewest bookings in the
+    period (ties by priority), or always the highest-priority free member."""
+
+    EQUAL_DISTRIBUTION = "equal_distribution"
+    PRIORITY = "priority"
+
+
+class SyncStatus(enum.StrEnum):
+    NEVER = "never"
+    SYNCING = "syncing"
+    OK = "ok"
+    ERROR = "error"
+    DISABLED = "disabled"
+
+
 class AvailabilityKind(enum.StrEnum):
     WEEKLY = "weekly"
     OVERRIDE = "override"
@@ -56,6 +75,10 @@ class AppointmentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+
+
+# A live appointment holds its assignee's time; cancelled or deleted ones do not.
+_HOLDS_TIME = text("status <> 'cancelled' AND deleted_at IS NULL AND assigned_user_id IS NOT NULL")
 
 
 def day_of_week(day: date) -> int:
@@ -160,6 +183,36 @@ class Calendar(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
     max_per_day: Mapped[int | None] = mapped_column(Integer, default=None)
     slot_interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The IANA zone the calendar "lives" in: days (max per day, max days ahead) are counted
+    # there, and new availability rules default to it.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    round_robin_mode: Mapped[RoundRobinMode] = mapped_column(
+        enum_column_type(RoundRobinMode), default=RoundRobinMode.EQUAL_DISTRIBUTION
+    )
+    # Minutes before the start at which the invitee is reminded ([1440] = 24 h before).
+    reminder_offsets_minutes: Mapped[list[int]] = mapped_column(JSONType, default=lambda: [1440])
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @validates("timezone")
+    def _check_timezone(self, key: str, value: str) -> str:
+        return _check_timezone(key, value)
+
+
+class CalendarServiceLink(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A service bookable on a calendar (a calendar without links offers every active one)."""
+
+    __tablename__ = "calendar_services"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "service_id"),
+        Index("ix_calendar_services_sub_account_service", "sub_account_id", "service_id"),
+    )
+
+    calendar_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("calendars.id", ondelete="CASCADE")
+    )
+    service_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("services.id", ondelete="CASCADE")
+    )
 
 
 class CalendarTeamMember(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -233,7 +286,10 @@ class Appointment(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
     """A booking (or, without a contact, a busy block imported from an external calendar).
 
     Calendar and contact are RESTRICT: appointments may carry payments and are history.
-    ``external_id``/``external_etag`` identify the copy in the synced external calendar.
+    ``external_uid``/``external_etag`` identify the copy in the synced external calendar.
+    The buffers are the service's at booking time: the appointment holds its assignee for
+    ``[start - before, end + after]``. No two live appointments of one assignee start at the
+    same moment (a unique index; overlaps are refused under a per-assignee lock at booking).
     """
 
     __tablename__ = "appointments"
@@ -249,10 +305,22 @@ class Appointment(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
         Index(
             "uq_appointments_calendar_external",
             "calendar_id",
-            "external_id",
+            "external_uid",
             unique=True,
-            sqlite_where=text("external_id IS NOT NULL"),
-            postgresql_where=text("external_id IS NOT NULL"),
+            sqlite_where=text("external_uid IS NOT NULL"),
+            postgresql_where=text("external_uid IS NOT NULL"),
+        ),
+        Index(
+            "uq_appointments_assignee_start_live",
+            "assigned_user_id",
+            "start_at",
+            unique=True,
+            sqlite_where=_HOLDS_TIME,
+            postgresql_where=_HOLDS_TIME,
+        ),
+        CheckConstraint(
+            "buffer_before_minutes BETWEEN 0 AND 1440 AND buffer_after_minutes BETWEEN 0 AND 1440",
+            name="buffers_range",
         ),
     )
 
@@ -275,5 +343,82 @@ class Appointment(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
     )
     title: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    external_id: Mapped[str | None] = mapped_column(String(500), default=None)
+    external_uid: Mapped[str | None] = mapped_column(String(500), default=None)
     external_etag: Mapped[str | None] = mapped_column(String(200), default=None)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    invitee_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    cancellation_reason: Mapped[str] = mapped_column(Text, default="")
+    booked_via: Mapped[str] = mapped_column(String(30), default="desktop")  # booking_page, cli
+
+
+class AppointmentReminder(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A reminder queued in the outbox for one appointment start and one offset (a rescheduled
+    appointment has a new start, hence new reminders; the old ones are cancelled)."""
+
+    __tablename__ = "appointment_reminders"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "offset_minutes", "start_at"),
+        Index("ix_appointment_reminders_sub_account_due", "sub_account_id", "due_at"),
+    )
+
+    appointment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("appointments.id", ondelete="CASCADE")
+    )
+    offset_minutes: Mapped[int] = mapped_column(Integer)
+    start_at: Mapped[datetime] = mapped_column()  # the appointment start it reminds of
+    due_at: Mapped[datetime] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(20))
+    outbox_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class CalendarExternalEvent(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A busy (or free) time read from an external calendar. Busy events block the calendar's
+    owner (user calendar) or every member (team calendar) in the slot engine."""
+
+    __tablename__ = "calendar_external_events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        UniqueConstraint("calendar_id", "source", "uid", "recurrence_id"),
+        Index(
+            "ix_calendar_external_events_sub_account_calendar",
+            "sub_account_id",
+            "calendar_id",
+            "starts_at",
+        ),
+    )
+
+    calendar_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("calendars.id", ondelete="CASCADE")
+    )
+    source: Mapped[str] = mapped_column(String(50))  # "caldav"
+    uid: Mapped[str] = mapped_column(String(500))
+    recurrence_id: Mapped[str] = mapped_column(String(100), default="")  # "" = not recurring
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    summary: Mapped[str] = mapped_column(Text, default="")
+    etag: Mapped[str | None] = mapped_column(String(200), default=None)
+    is_busy: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalendarSyncState(IdMixin, TimestampMixin, TenantMixin, Base):
+    """Where and how one calendar syncs (the password lives in the secret store under
+    ``secret_key_name``, never here) and how the last sync went."""
+
+    __tablename__ = "calendar_sync_states"
+    __table_args__ = (UniqueConstraint("calendar_id"),)
+
+    calendar_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("calendars.id", ondelete="CASCADE")
+    )
+    url: Mapped[str] = mapped_column(String(1000))
+    username: Mapped[str] = mapped_column(String(200), default="")
+    secret_key_name: Mapped[str] = mapped_column(String(200), default="")
+    last_synced_at: Mapped[datetime | None] = mapped_column(default=None)
+    sync_token: Mapped[str | None] = mapped_column(String(1000), default=None)
+    ctag: Mapped[str | None] = mapped_column(String(500), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    status: Mapped[SyncStatus] = mapped_column(
+        enum_column_type(SyncStatus), default=SyncStatus.NEVER
+    )
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
