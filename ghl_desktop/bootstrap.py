@@ -12,9 +12,11 @@ from platformdirs import user_data_dir
 from ghl_desktop.core.clock import Clock, SystemClock
 from ghl_desktop.core.db import Database, open_database, sqlite_url
 from ghl_desktop.core.secrets import SecretStore, open_secret_store
+from ghl_desktop.providers.sandbox import register_sandbox_defaults
 from ghl_desktop.services import schema
 from ghl_desktop.services.bus import EventBus
 from ghl_desktop.services.catalogue import ensure_catalogue
+from ghl_desktop.services.outbox import ProviderRegistry
 from ghl_desktop.services.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ class Runtime:
     bus: EventBus
     uows: UnitOfWorkFactory
     secrets: SecretStore
+    # Channel -> provider resolver for the outbox dispatcher (sandbox defaults, then real ones).
+    providers: ProviderRegistry = field(default_factory=ProviderRegistry)
     migration_backup: str | None = None
     _closed: bool = field(default=False, repr=False)
 
@@ -74,6 +78,7 @@ def build_runtime(
         uows=uows,
         secrets=secrets or open_secret_store(data_dir, namespace=str(data_dir)),
     )
+    register_providers(runtime)
     try:
         if migrate:
             runtime.migration_backup = schema.migrate(database, runtime.backups_dir)
@@ -88,6 +93,11 @@ def build_runtime(
         database.dispose()
         raise
     return runtime
+
+
+def register_providers(runtime: Runtime) -> None:
+    """Outbox providers: sandbox defaults first; real adapters registered after replace them."""
+    register_sandbox_defaults(runtime.providers)
 
 
 def register_subscribers(runtime: Runtime) -> None:

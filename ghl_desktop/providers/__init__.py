@@ -1,0 +1,1 @@
+"""Adapters implementing the services' ports (sandbox defaults, webhook, SMTP, Twilio...)."""

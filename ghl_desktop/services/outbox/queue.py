@@ -1,0 +1,103 @@
+"""Queueing a message: the caller's transaction writes the outbox row with its own change."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.core.ids import new_id
+from ghl_desktop.models.outbox import OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from ghl_desktop.services.uow import UnitOfWork
+
+# Channels the outbox accepts; a capability that adds one (payments...) adds it here.
+CHANNELS = frozenset({"email", "sms", "whatsapp", "webchat", "webhook"})
+DEFAULT_MAX_ATTEMPTS = 8
+MAX_KEY_LENGTH = 200
+
+
+def enqueue(
+    uow: UnitOfWork,
+    *,
+    channel: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    contact_id: str | None = None,
+    not_before: datetime | None = None,
+    source: str = "",
+    source_ref: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> str:
+    """Queue one message in the caller's tenant unit of work and return the outbox row's id.
+
+    A key already queued in this sub-account returns that row's id and queues nothing, also
+    when two transactions race (the unique index decides, the loser reads the winner's row).
+    """
+    sub_account_id = uow.sub_account_id
+    _validate(channel, payload, idempotency_key, not_before, source, max_attempts)
+    existing = _existing(uow, idempotency_key)
+    if existing is not None:
+        return existing
+    now = uow.clock.now()
+    row_id = new_id()
+    values = {
+        "id": row_id,
+        "sub_account_id": sub_account_id,
+        "channel": channel,
+        "status": OutboxStatus.QUEUED,
+        "payload": payload,
+        "idempotency_key": idempotency_key,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "next_attempt_at": max(not_before, now) if not_before else now,
+        "provider_detail": {},
+        "contact_id": contact_id,
+        "source": source,
+        "source_ref": source_ref,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = uow.session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_fn(OutboxMessage).values(**values)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["sub_account_id", "idempotency_key"])
+    uow.session.execute(stmt)
+    found = _existing(uow, idempotency_key)
+    assert found is not None  # inserted now or by the transaction that won the race
+    return found
+
+
+def _existing(uow: UnitOfWork, idempotency_key: str) -> str | None:
+    return uow.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
+    )
+
+
+def _validate(
+    channel: str, payload: dict[str, Any], key: str, not_before: datetime | None, source: str,
+    max_attempts: int,
+) -> None:  # fmt: skip
+    if channel not in CHANNELS:
+        raise ValidationError("channel", f"must be one of {', '.join(sorted(CHANNELS))}")
+    if not isinstance(payload, dict):
+        raise ValidationError("payload", "must be a JSON object")
+    try:
+        json.dumps(payload)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("payload", f"is not JSON-serialisable ({exc})") from None
+    if not key or not key.strip():
+        raise ValidationError("idempotency_key", "must not be empty")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError("idempotency_key", f"must be at most {MAX_KEY_LENGTH} characters")
+    if not_before is not None and not_before.tzinfo is None:
+        raise ValidationError("not_before", "must be timezone-aware")
+    if len(source) > 50:
+        raise ValidationError("source", "must be at most 50 characters")
+    if max_attempts < 1:
+        raise ValidationError("max_attempts", "must be at least 1")
