@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,21 +35,36 @@ class WorkflowStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+# Trigger and action ``type`` columns are plain strings validated against the registry in
+# ``services/workflows/registry.py`` (later capabilities register their own types), so these
+# enums only name the built-in types; the database does not restrict the column to them.
+TYPE_LENGTH = 60
+
+
 class TriggerType(enum.StrEnum):
     CONTACT_CREATED = "contact_created"
     CONTACT_UPDATED = "contact_updated"
     TAG_ADDED = "tag_added"
     TAG_REMOVED = "tag_removed"
+    CUSTOM_FIELD_CHANGED = "custom_field_changed"
     FORM_SUBMITTED = "form_submitted"
+    SURVEY_SUBMITTED = "survey_submitted"
     OPPORTUNITY_CREATED = "opportunity_created"
     OPPORTUNITY_STAGE_CHANGED = "opportunity_stage_changed"
+    OPPORTUNITY_WON = "opportunity_won"
+    OPPORTUNITY_LOST = "opportunity_lost"
     APPOINTMENT_BOOKED = "appointment_booked"
     APPOINTMENT_CANCELLED = "appointment_cancelled"
+    APPOINTMENT_NO_SHOW = "appointment_no_show"
     INBOUND_MESSAGE = "inbound_message"
+    OUTBOUND_MESSAGE_FAILED = "outbound_message_failed"
     PAYMENT_RECEIVED = "payment_received"
+    PAYMENT_FAILED = "payment_failed"
     INVOICE_PAID = "invoice_paid"
-    CUSTOM_DATE = "custom_date"
+    SUBSCRIPTION_CANCELLED = "subscription_cancelled"
+    DATE_REMINDER = "date_reminder"
     TRIGGER_LINK_CLICKED = "trigger_link_clicked"
+    INBOUND_WEBHOOK = "inbound_webhook"
     MANUAL = "manual"
 
 
@@ -62,18 +78,20 @@ class ActionType(enum.StrEnum):
     UPDATE_FIELD = "update_field"
     CREATE_TASK = "create_task"
     CREATE_NOTE = "create_note"
+    ASSIGN_USER = "assign_user"
     CREATE_OPPORTUNITY = "create_opportunity"
     MOVE_OPPORTUNITY = "move_opportunity"
-    ASSIGN_USER = "assign_user"
+    ADD_TO_WORKFLOW = "add_to_workflow"
+    REMOVE_FROM_WORKFLOW = "remove_from_workflow"
     WEBHOOK = "webhook"
-    AI_REPLY = "ai_reply"
-    ADD_TO_CAMPAIGN = "add_to_campaign"
+    GOAL = "goal"
     END = "end"
 
 
 class ExecutionStatus(enum.StrEnum):
     RUNNING = "running"
     WAITING = "waiting"
+    PAUSED = "paused"
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -89,13 +107,19 @@ class ActionExecutionStatus(enum.StrEnum):
 
 
 class Workflow(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
-    """An automation. ``version`` goes up on every publish; executions record the version
-    they started on."""
+    """An automation. Its ``workflow_triggers`` / ``workflow_actions`` rows are the *draft*;
+    publishing snapshots them into ``workflow_versions`` and bumps ``version`` (0 = never
+    published). ``published_version`` is the snapshot new enrolments use (None while the
+    workflow is a draft); executions record the version they started on and keep it."""
 
     __tablename__ = "workflows"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("version >= 0", name="version_not_negative"),
+        CheckConstraint("max_enrolments >= 1", name="max_enrolments_positive"),
+        CheckConstraint("enrolment_window_minutes >= 1", name="enrolment_window_positive"),
+        # The inbound-webhook URL carries this token; it must find exactly one workflow.
+        UniqueConstraint("webhook_token"),
         Index("ix_workflows_sub_account_folder", "sub_account_id", "folder", "name"),
         Index("ix_workflows_sub_account_status", "sub_account_id", "status"),
     )
@@ -106,9 +130,41 @@ class Workflow(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
     status: Mapped[WorkflowStatus] = mapped_column(
         enum_column_type(WorkflowStatus), default=WorkflowStatus.DRAFT
     )
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    # Loop protection: how often one contact may re-enter (False = once per workflow).
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    published_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    # True when the draft differs from the published snapshot (edited since the last publish).
+    has_draft_changes: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Re-entry: False = a contact runs through once per workflow, ever.
     allow_reentry: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Loop protection even with re-entry: at most N enrolments of one contact in M minutes.
+    max_enrolments: Mapped[int] = mapped_column(Integer, default=3)
+    enrolment_window_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # Secret path segment of this workflow's inbound-webhook URL (None until one is made).
+    webhook_token: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class WorkflowVersion(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A published snapshot: ``definition`` is the JSON of ``WorkflowDefinition`` (triggers,
+    action tree, re-entry settings). Immutable once written; executions run on one of these,
+    so editing or deleting draft steps never changes a running execution's path."""
+
+    __tablename__ = "workflow_versions"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_workflow_versions_sub_account_workflow", "sub_account_id", "workflow_id"),
+    )
+
+    workflow_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("workflows.id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column()
+    published_at: Mapped[datetime] = mapped_column()
+    published_by: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class WorkflowTrigger(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -125,7 +181,7 @@ class WorkflowTrigger(IdMixin, TimestampMixin, TenantMixin, Base):
     workflow_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("workflows.id", ondelete="CASCADE")
     )
-    type: Mapped[TriggerType] = mapped_column(enum_column_type(TriggerType))
+    type: Mapped[str] = mapped_column(String(TYPE_LENGTH))
     conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -154,7 +210,7 @@ class WorkflowAction(IdMixin, TimestampMixin, TenantMixin, Base):
         String(36), ForeignKey("workflow_actions.id", ondelete="CASCADE"), default=None
     )
     branch: Mapped[str | None] = mapped_column(String(50), default=None)
-    type: Mapped[ActionType] = mapped_column(enum_column_type(ActionType))
+    type: Mapped[str] = mapped_column(String(TYPE_LENGTH))
     name: Mapped[str] = mapped_column(String(200), default="")
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -200,12 +256,16 @@ class WorkflowExecution(IdMixin, TimestampMixin, TenantMixin, Base):
     )
     # The domain event that enrolled the contact (no FK: the outbox may be pruned).
     trigger_event_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # How the contact got in ("trigger", "manual", "workflow"); a workflow that enrols into
+    # another records its execution here and the chain's depth, so loops can be cut off.
+    enrolled_via: Mapped[str] = mapped_column(String(30), default="trigger")
+    parent_execution_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    chain_depth: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[ExecutionStatus] = mapped_column(
         enum_column_type(ExecutionStatus), default=ExecutionStatus.RUNNING
     )
-    current_action_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("workflow_actions.id", ondelete="SET NULL"), default=None
-    )
+    # An action id of the version snapshot (no FK: draft rows come and go, snapshots stay).
+    current_action_id: Mapped[str | None] = mapped_column(String(36), default=None)
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -215,9 +275,9 @@ class WorkflowExecution(IdMixin, TimestampMixin, TenantMixin, Base):
 class WorkflowActionExecution(IdMixin, TimestampMixin, TenantMixin, Base):
     """One step of one run: when it is due, what it did, and why it failed.
 
-    ``action_type`` is copied so the path stays readable after the step is edited away
-    (``workflow_action_id`` then becomes NULL). ``idempotency_key`` is what a side effect (an
-    email, a webhook) is sent under, so a retried step never sends twice.
+    ``action_type`` is copied so the log reads without loading the snapshot.
+    ``idempotency_key`` is what a side effect (an email, a webhook) is sent under, so a retried
+    step never sends twice.
     """
 
     __tablename__ = "workflow_action_executions"
@@ -244,10 +304,9 @@ class WorkflowActionExecution(IdMixin, TimestampMixin, TenantMixin, Base):
     workflow_execution_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("workflow_executions.id", ondelete="CASCADE")
     )
-    workflow_action_id: Mapped[str | None] = mapped_column(
-        String(36), ForeignKey("workflow_actions.id", ondelete="SET NULL"), default=None
-    )
-    action_type: Mapped[ActionType] = mapped_column(enum_column_type(ActionType))
+    # An action id of the execution's version snapshot (no FK, see current_action_id).
+    workflow_action_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    action_type: Mapped[str] = mapped_column(String(TYPE_LENGTH))
     status: Mapped[ActionExecutionStatus] = mapped_column(
         enum_column_type(ActionExecutionStatus), default=ActionExecutionStatus.PENDING
     )

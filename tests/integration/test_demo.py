@@ -366,7 +366,7 @@ def test_welcome_series_tree_and_triggers(demo: tuple[Runtime, DemoResult]) -> N
             TriggerType.CONTACT_CREATED, {"source": "website_form"}, True,
         )  # fmt: skip
         kind, conditions, active = found["Abandoned Cart"]
-        assert kind is TriggerType.OPPORTUNITY_STAGE_CHANGED
+        assert kind == TriggerType.OPPORTUNITY_STAGE_CHANGED
         assert active
         assert (conditions["to_stage"], conditions["days_in_stage"]) == ("proposal_sent", 3)
         proposal = s.get(PipelineStage, conditions["to_stage_id"])
@@ -399,7 +399,7 @@ def test_welcome_series_executions(demo: tuple[Runtime, DemoResult]) -> None:
         assert paused.context == {"opened_email": True, "click_count": 2}
         current = s.get(WorkflowAction, paused.current_action_id)
         assert current is not None
-        assert current.type is ActionType.IF_ELSE
+        assert current.type == ActionType.IF_ELSE
         steps = s.scalars(
             select(WorkflowActionExecution)
             .where(WorkflowActionExecution.workflow_execution_id == paused.id)
