@@ -19,7 +19,7 @@ from ghl_desktop.models.calendars import Appointment
 from ghl_desktop.models.conversations import Conversation, Message
 from ghl_desktop.models.crm import Note, Task
 from ghl_desktop.models.payments import Transaction
-from ghl_desktop.models.pipelines import Opportunity
+from ghl_desktop.models.pipelines import Opportunity, OpportunityStageHistory
 from ghl_desktop.models.sites import FormSubmission
 from ghl_desktop.models.system import ActivityLog
 from ghl_desktop.services.actor import Actor
@@ -132,6 +132,27 @@ def _opportunities(
     ]
 
 
+def _stage_moves(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
+    """Each move of the contact's deals between stages (their creation is the entry above)."""
+    history = OpportunityStageHistory
+    stmt: Any = (
+        select(history, Opportunity.name)
+        .join(Opportunity, Opportunity.id == history.opportunity_id)
+        .where(Opportunity.contact_id == cid, history.from_stage_name != "")
+    )
+    return [
+        TimelineEntry(
+            h.changed_at,
+            "opportunity_stage",
+            f"{name}: {h.from_stage_name} → {h.to_stage_name}",
+            f"{(h.duration_seconds or 0) // 86_400} days in {h.from_stage_name}",
+            h.opportunity_id,
+            h.actor_user_id,
+        )
+        for h, name in uow.session.execute(_page(stmt, history.changed_at, before, n)).tuples()
+    ]
+
+
 def _appointments(
     uow: UnitOfWork, cid: str, before: datetime | None, n: int
 ) -> list[TimelineEntry]:
@@ -178,7 +199,8 @@ def _payments(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> lis
 
 
 SOURCES: tuple[Callable[[UnitOfWork, str, datetime | None, int], list[TimelineEntry]], ...] = (
-    _notes, _tasks, _activity, _messages, _opportunities, _appointments, _forms, _payments,
+    _notes, _tasks, _activity, _messages, _opportunities, _stage_moves, _appointments, _forms,
+    _payments,
 )  # fmt: skip
 
 
