@@ -1,0 +1,83 @@
+"""Filing one raw inbound email: attachments to disk, then ``receive_inbound``.
+
+Attachments are kept as files under the data directory, content-addressed per sub-account:
+``<data dir>/attachments/<sub_account_id>/<sha256>/<file name>``. The message's
+``attachments`` JSON holds the path relative to the data directory (so a moved data directory
+keeps working), with name, content type, size and sha256. Identical files are stored once;
+a re-polled message writes nothing new. The database holds no blobs: backups of the database
+stay small, and the files are served to the GUI straight from disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ghl_desktop.core.db import Database
+from ghl_desktop.models.conversations import ChannelType
+from ghl_desktop.services.inbox.email_parse import ParsedAttachment, ParsedEmail, parse_email
+from ghl_desktop.services.inbox.ingest import InboundMessage, InboundResult, ingest
+from ghl_desktop.services.uow import UnitOfWork
+
+ATTACHMENTS = "attachments"
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+DATA_DIR_ENV = "GHL_DESKTOP_DATA_DIR"
+
+
+def data_dir_of(database: Database) -> Path:
+    """The data directory: the SQLite file's folder, else (PostgreSQL) ``GHL_DESKTOP_DATA_DIR``
+    or the current directory's ``ghl-data``."""
+    path = database.sqlite_path
+    if path is not None and str(path) not in ("", ":memory:"):
+        return path.resolve().parent
+    return Path(os.environ.get(DATA_DIR_ENV) or "ghl-data").resolve()
+
+
+def safe_name(name: str) -> str:
+    base = _UNSAFE.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
+    return (base or "attachment")[:120]
+
+
+def store_attachment(data_dir: Path, sub_account_id: str, item: ParsedAttachment) -> dict[str, Any]:
+    size = len(item.data)
+    meta: dict[str, Any] = {"name": item.name[:200], "content_type": item.content_type,
+                            "size": size}  # fmt: skip
+    if size > MAX_ATTACHMENT_BYTES:
+        return meta | {"skipped": "larger than 25 MB"}
+    digest = hashlib.sha256(item.data).hexdigest()
+    relative = Path(ATTACHMENTS, sub_account_id, digest, safe_name(item.name))
+    target = data_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_bytes(item.data)
+        os.replace(tmp, target)
+    return meta | {"path": relative.as_posix(), "sha256": digest}
+
+
+@dataclass(frozen=True)
+class FiledEmail:
+    message_id: str  # the email's Message-ID
+    result: InboundResult
+
+
+def file_email(uow: UnitOfWork, data_dir: Path, parsed: ParsedEmail) -> FiledEmail:
+    """Store one parsed email in the inbox (idempotent on its Message-ID); the caller commits."""
+    attachments = [store_attachment(data_dir, uow.sub_account_id, a) for a in parsed.attachments]
+    inbound = InboundMessage(
+        channel=ChannelType.EMAIL.value, provider_message_id=parsed.message_id,
+        from_address=parsed.from_address, to_address=parsed.to_address,
+        body=parsed.body or ("(no text)" if not attachments else ""),
+        subject=parsed.subject or None, attachments=attachments, headers=parsed.headers(),
+        thread_refs=parsed.thread_refs, received_at=parsed.sent_at,
+    )  # fmt: skip
+    return FiledEmail(parsed.message_id, ingest(uow, inbound))
+
+
+def file_raw_email(uow: UnitOfWork, data_dir: Path, raw: bytes) -> FiledEmail:
+    return file_email(uow, data_dir, parse_email(raw))
