@@ -104,15 +104,40 @@ class Conversation(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),
-        Index("ix_conversations_sub_account_inbox", "sub_account_id", "status", "last_message_at"),
+        # The inbox pages newest-first by (last_message_at, id) under each filter: one index per
+        # filter keeps every page a short index range scan at 100,000 conversations.
+        Index("ix_conversations_sub_account_recent", "sub_account_id", "last_message_at", "id"),
+        Index(
+            "ix_conversations_sub_account_inbox",
+            "sub_account_id",
+            "status",
+            "last_message_at",
+            "id",
+        ),
         Index(
             "ix_conversations_sub_account_assigned",
             "sub_account_id",
             "assigned_user_id",
-            "status",
             "last_message_at",
+            "id",
+        ),
+        Index(
+            "ix_conversations_sub_account_channel",
+            "sub_account_id",
+            "channel_id",
+            "last_message_at",
+            "id",
+        ),
+        Index(
+            "ix_conversations_sub_account_unread",
+            "sub_account_id",
+            "last_message_at",
+            "id",
+            sqlite_where=text("unread_count > 0"),
+            postgresql_where=text("unread_count > 0"),
         ),
         Index("ix_conversations_sub_account_contact", "sub_account_id", "contact_id"),
+        Index("ix_conversations_snoozed_until", "snoozed_until"),
     )
 
     channel_id: Mapped[str] = mapped_column(
@@ -181,6 +206,95 @@ class Message(IdMixin, TimestampMixin, TenantMixin, Base):
     status: Mapped[MessageStatus] = mapped_column(enum_column_type(MessageStatus))
     error: Mapped[str | None] = mapped_column(Text, default=None)
     provider_message_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Transport headers worth keeping (email Message-ID / In-Reply-To / References...).
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # SMS segments the body takes (GSM-7 or UCS-2), 0 for channels that do not count them.
+    segments: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ConversationNote(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
+    """An internal note on a thread: seen by the team, never sent to the contact."""
+
+    __tablename__ = "conversation_notes"
+    __audited__ = True
+    __table_args__ = (
+        Index(
+            "ix_conversation_notes_sub_account_conversation",
+            "sub_account_id",
+            "conversation_id",
+            "created_at",
+        ),
+    )
+
+    conversation_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Snippet(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A canned reply; its body may use ``{{contact.*}}`` and ``{{custom_values.*}}``."""
+
+    __tablename__ = "conversation_snippets"
+    __table_args__ = (
+        Index("uq_conversation_snippets_sub_account_name", "sub_account_id", "name", unique=True),
+    )
+
+    name: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class AssignmentRule(IdMixin, TimestampMixin, TenantMixin, Base):
+    """Who gets a new inbound thread. Rules are tried by ``position``; a rule matches when every
+    condition it sets matches (channel type, a tag of the contact, a keyword in the first
+    message). Its ``user_ids`` take turns (round-robin); ``next_index`` is whose turn it is."""
+
+    __tablename__ = "conversation_assignment_rules"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("next_index >= 0", name="next_index_not_negative"),
+        Index(
+            "ix_conversation_assignment_rules_sub_account_position", "sub_account_id", "position"
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    channel_type: Mapped[str | None] = mapped_column(String(20), default=None)
+    tag_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("tags.id", ondelete="CASCADE"), default=None
+    )
+    keyword: Mapped[str | None] = mapped_column(String(100), default=None)
+    user_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    next_index: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PendingMessageStatus(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A provider status callback that arrived before the outbox recorded the provider's id on
+    its message (the provider answered, the callback overtook our commit). Applied and deleted
+    as soon as the message learns its provider id, so no delivery report is ever lost."""
+
+    __tablename__ = "pending_message_statuses"
+    __table_args__ = (
+        Index(
+            "ix_pending_message_statuses_provider",
+            "sub_account_id",
+            "channel_id",
+            "provider_message_id",
+        ),
+    )
+
+    channel_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("channels.id", ondelete="CASCADE")
+    )
+    provider_message_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[MessageStatus] = mapped_column(enum_column_type(MessageStatus))
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    reported_at: Mapped[datetime] = mapped_column()

@@ -1,0 +1,223 @@
+"""Inbound messages: stored exactly once, on the right contact and thread.
+
+``receive_inbound`` runs inside the caller's tenant unit of work (a webhook, the IMAP poller,
+the webchat endpoint, the sandbox simulator) and the caller commits. A message whose provider
+id this channel already has creates nothing (a retried webhook, a re-polled mailbox); two
+deliveries racing meet at the unique index and the loser reads the winner's row.
+
+Contact matching: phone channels by the E.164 number, email (and webchat) by address; the
+oldest live contact wins, else a contact is created (source ``inbox:<channel>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.models.conversations import (
+    Channel,
+    ChannelType,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    SenderType,
+)
+from ghl_desktop.models.crm import Contact
+from ghl_desktop.services.contact_fields import normalise_contact_email, normalise_phone
+from ghl_desktop.services.crm_common import phone_region
+from ghl_desktop.services.crm_events import ContactCreated, ContactUpdated
+from ghl_desktop.services.inbox import ai_handoff, assignment
+from ghl_desktop.services.inbox.channels import (
+    PHONE_CHANNELS,
+    channel_type,
+    resolve_channel,
+    set_dnd,
+)
+from ghl_desktop.services.inbox.compliance import Keyword, keyword_of
+from ghl_desktop.services.inbox.events import ConversationStatusChanged, MessageReceived
+from ghl_desktop.services.inbox.sending import queue_outbound
+from ghl_desktop.services.inbox.settings import load_settings
+from ghl_desktop.services.inbox.threads import load_conversation, thread_for, touch
+from ghl_desktop.services.uow import UnitOfWork
+
+MAX_EVENT_BODY = 1000
+MAX_PROVIDER_ID = 255
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: str  # "sms", "whatsapp", "email", "webchat", "sandbox"
+    provider_message_id: str | None
+    from_address: str  # "+14155550100", "whatsapp:+1415...", "Ann <ann@example.com>"
+    to_address: str | None
+    body: str
+    subject: str | None = None
+    # [{"name", "content_type", "size", "url" or "path"}]
+    attachments: Sequence[Mapping[str, Any]] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    thread_refs: Sequence[str] = ()  # email Message-IDs this one answers (In-Reply-To...)
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    conversation_id: str
+    message_id: str
+    created: bool
+    contact_id: str
+    keyword: Keyword | None = None
+
+
+def receive_inbound(uow: UnitOfWork, inbound: InboundMessage) -> tuple[str, str, bool]:
+    """Store ``inbound``; returns (conversation_id, message_id, created)."""
+    result = ingest(uow, inbound)
+    return result.conversation_id, result.message_id, result.created
+
+
+def ingest(uow: UnitOfWork, inbound: InboundMessage) -> InboundResult:
+    kind = channel_type(inbound.channel)
+    provider_id = (inbound.provider_message_id or "").strip() or None
+    if provider_id is not None and len(provider_id) > MAX_PROVIDER_ID:
+        raise ValidationError("provider_message_id", f"at most {MAX_PROVIDER_ID} characters")
+    channel = resolve_channel(uow, kind, inbound.to_address)
+    if provider_id is not None:
+        existing = _existing(uow, channel, provider_id)
+        if existing is not None:
+            return existing
+    contact, new_contact = match_contact(uow, kind, inbound.from_address)
+    conversation, new_conversation = thread_for(uow, channel, contact.id)
+    now = uow.clock.now()
+    message = Message(
+        conversation_id=conversation.id, channel_id=channel.id,
+        direction=MessageDirection.INBOUND, sender_type=SenderType.CONTACT, sender_id=contact.id,
+        subject=inbound.subject, body=inbound.body or "",
+        attachments=[dict(a) for a in inbound.attachments], status=MessageStatus.DELIVERED,
+        provider_message_id=provider_id, headers=_headers(inbound), segments=0,
+        sent_at=inbound.received_at or now, delivered_at=now, created_at=now, updated_at=now,
+    )  # fmt: skip
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(message)
+    except IntegrityError:
+        existing = _existing(uow, channel, provider_id) if provider_id else None
+        if existing is None:
+            raise
+        return existing
+    old_status = conversation.status
+    touch(conversation, message, now)
+    if not new_conversation and old_status is not conversation.status:
+        uow.record(
+            ConversationStatusChanged(
+                sub_account_id=uow.sub_account_id, conversation_id=conversation.id,
+                old_status=old_status.value, new_status=conversation.status.value,
+            )
+        )  # fmt: skip
+    keyword = _apply_keyword(uow, contact, kind, message.body, conversation.id)
+    if new_conversation:
+        assignment.auto_assign(uow, conversation, contact, kind, message.body)
+    uow.record(
+        MessageReceived(
+            sub_account_id=uow.sub_account_id, conversation_id=conversation.id,
+            message_id=message.id, contact_id=contact.id, channel=kind.value,
+            channel_id=channel.id, body=message.body[:MAX_EVENT_BODY],
+            is_new_conversation=new_conversation, is_new_contact=new_contact,
+        )
+    )  # fmt: skip
+    if keyword is None:
+        ai_handoff.on_inbound(uow, conversation.id, message.id)
+    return InboundResult(conversation.id, message.id, True, contact.id, keyword)
+
+
+def _existing(uow: UnitOfWork, channel: Channel, provider_id: str) -> InboundResult | None:
+    row = uow.session.execute(
+        select(Message.id, Message.conversation_id, Message.sender_id).where(
+            Message.channel_id == channel.id, Message.provider_message_id == provider_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return InboundResult(row.conversation_id, row.id, False, row.sender_id or "")
+
+
+def _headers(inbound: InboundMessage) -> dict[str, Any]:
+    headers: dict[str, Any] = {str(k): str(v) for k, v in inbound.headers.items()}
+    if inbound.thread_refs:
+        headers["thread_refs"] = [str(r) for r in inbound.thread_refs]
+    return headers
+
+
+def parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[str, str, str]:
+    """(field, normalised value, display name) of the sender: ``phone`` or ``email``."""
+    raw = (from_address or "").strip()
+    if not raw:
+        raise ValidationError("from_address", "is required")
+    if kind in (ChannelType.SMS, ChannelType.WHATSAPP) or (
+        kind is ChannelType.SANDBOX and "@" not in raw
+    ):
+        phone = normalise_phone(raw.removeprefix("whatsapp:"), phone_region(uow), "from_address")
+        assert phone is not None
+        return "phone", phone, ""
+    name, address = parseaddr(raw)
+    email = normalise_contact_email(address or raw, "from_address")
+    if email is None:
+        raise ValidationError("from_address", "is required")
+    return "email", email, name.strip()
+
+
+def match_contact(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[Contact, bool]:
+    """The oldest live contact with the sender's phone/email, or a new one (with its event)."""
+    key, value, display = parse_sender(uow, kind, from_address)
+    found = uow.session.scalar(
+        select(Contact)
+        .where(getattr(Contact, key) == value)
+        .order_by(Contact.created_at, Contact.id)
+        .limit(1)
+    )
+    if found is not None:
+        return found, False
+    first, _, last = display.partition(" ")
+    now = uow.clock.now()
+    contact = Contact(
+        **{key: value}, first_name=first[:100], last_name=last[:100], source=f"inbox:{kind}",
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    uow.session.add(contact)
+    uow.flush()
+    uow.record(
+        ContactCreated(
+            sub_account_id=uow.sub_account_id, contact_id=contact.id, source=contact.source
+        )
+    )
+    return contact, True
+
+
+def _apply_keyword(
+    uow: UnitOfWork, contact: Contact, kind: ChannelType, body: str, conversation_id: str
+) -> Keyword | None:
+    keyword = keyword_of(body, kind) if kind in PHONE_CHANNELS else None
+    if keyword is None:
+        return None
+    if keyword is Keyword.HELP:
+        text = load_settings(uow).help_text.strip()
+        if text:
+            queue_outbound(
+                uow, contact, kind, text, conversation=load_conversation(uow, conversation_id),
+                sender_type=SenderType.BOT, honour_dnd=False,
+            )  # fmt: skip
+        return keyword
+    changed = set_dnd(contact, kind, keyword is Keyword.STOP)
+    if changed is not None:
+        contact.updated_at = uow.clock.now()
+        uow.record(
+            ContactUpdated(
+                sub_account_id=uow.sub_account_id, contact_id=contact.id, changed_fields=(changed,)
+            )
+        )
+    return keyword
