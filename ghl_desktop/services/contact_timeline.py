@@ -149,7 +149,7 @@ def _stage_moves(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> 
             h.opportunity_id,
             h.actor_user_id,
         )
-        for h, name in uow.session.execute(_page(stmt, history.changed_at, before, n)).tuples()
+        for h, name in uow.session.execute(_page(stmt, history.changed_at, before, n)).all()
     ]
 
 
