@@ -5,6 +5,7 @@ rows, sends them through the provider the ``ProviderRegistry`` resolves for the 
 and sub-account, and records ``outbox.message_sent`` / ``outbox.message_failed``.
 """
 
+from ghl_desktop.services.outbox import admin
 from ghl_desktop.services.outbox.events import OutboxMessageFailed, OutboxMessageSent
 from ghl_desktop.services.outbox.ports import (
     ChannelProvider,
@@ -30,5 +31,6 @@ __all__ = [
     "SendError",
     "SendReceipt",
     "TransientSendError",
+    "admin",
     "enqueue",
 ]
