@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from caldav.davclient import DAVClient
 from caldav.elements import dav
@@ -59,6 +59,14 @@ def _translated(url: str) -> Iterator[None]:
         raise RemoteCalendarError(
             ProblemKind.UNREACHABLE, f"cannot reach {url}: {type(exc).__name__}"
         ) from None
+
+
+def canonical_href(href: object) -> str:
+    """One spelling per resource: servers and the library differ in what they percent-encode
+    (``@`` vs ``%40``), and hrefs are dictionary keys in the sync state."""
+    parts = urlsplit(str(href))
+    path = quote(unquote(parts.path), safe="/@:+!$&'()*,;=-._~")
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def _etag(props: dict[str, Any]) -> str | None:
@@ -122,17 +130,17 @@ class CalDavCalendar:
                 except (dav_error.AuthorizationError, dav_error.ReportError):
                     changes = None  # token expired on the server: list everything again
                 if changes is not None and not changes.truncated:
-                    deleted = {str(u) for u in changes.deleted_urls}
+                    deleted = {canonical_href(u) for u in changes.deleted_urls}
                     etags = {
-                        str(o.url): tag
+                        canonical_href(o.url): tag
                         for o in changes
-                        if str(o.url) not in deleted and (tag := _etag(o.props))
+                        if canonical_href(o.url) not in deleted and (tag := _etag(o.props))
                     }
                     return RemoteListing(
                         str(changes.sync_token), etags, frozenset(deleted), complete=False
                     )
             listing = self._calendar.get_objects_by_sync_token(load_objects=False)
-            etags = {str(o.url): tag for o in listing if (tag := _etag(o.props))}
+            etags = {canonical_href(o.url): tag for o in listing if (tag := _etag(o.props))}
             new_token = str(listing.sync_token) if listing.sync_token else None
             return RemoteListing(new_token, etags, frozenset(), complete=True)
 
@@ -147,12 +155,14 @@ class CalDavCalendar:
                 data = obj.data
                 if not data:
                     continue
-                found.append(RemoteObject(str(obj.url), _etag(obj.props) or "", str(data)))
+                found.append(
+                    RemoteObject(canonical_href(obj.url), _etag(obj.props) or "", str(data))
+                )
             return found
 
     # -- writing ----------------------------------------------------------------------------
     def put(self, uid: str, ical: str, *, href: str | None, etag: str | None) -> PutResult:
-        target = href or f"{self.url}{quote(uid, safe='')}.ics"
+        target = href or canonical_href(f"{self.url}{quote(uid, safe='@')}.ics")
         headers = dict(_ICAL)
         if etag:
             headers["If-Match"] = etag
@@ -167,7 +177,7 @@ class CalDavCalendar:
                     ProblemKind.PROTOCOL, f"the server answered {response.status} to saving {uid}"
                 )
             new_etag = response.headers.get("ETag") or self._etag_of(target)
-            return PutResult(target, new_etag)
+            return PutResult(canonical_href(target), new_etag)
 
     def _etag_of(self, href: str) -> str:
         response = self._client.propfind(href, props=[dav.GetEtag()], depth=0)
