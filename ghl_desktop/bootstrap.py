@@ -98,6 +98,11 @@ def build_runtime(
 def register_providers(runtime: Runtime) -> None:
     """Outbox providers: sandbox defaults first; real adapters registered after replace them."""
     register_sandbox_defaults(runtime.providers)
+    from ghl_desktop.providers.email_resolver import register_email_provider
+
+    register_email_provider(
+        runtime.providers, runtime.uows, runtime.secrets, runtime.clock, runtime.data_dir
+    )
 
 
 def register_subscribers(runtime: Runtime) -> None:

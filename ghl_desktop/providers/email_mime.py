@@ -14,6 +14,7 @@ The payload (``channel="email"``) is a JSON dict::
 
 from __future__ import annotations
 
+import email.policy
 import mimetypes
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 _MSGID = re.compile(r"^<[^<>\s]{1,900}>$")
+# Header lines up to RFC 5322's hard limit: the default (78) would RFC 2047-encode a long
+# unfoldable URL (the unsubscribe link), which mail clients then cannot use.
+_POLICY = email.policy.default.clone(max_line_length=998)
 _LOCAL_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 _ADDRESS = re.compile(r"^[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,253}$")
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
@@ -115,7 +119,7 @@ def build_message(
     html = str(payload.get("html") or "")
     if not body and not html:
         raise PayloadError("body: is required")
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = _mailbox(from_address, _one_line(from_name, "from_name", 200))
     msg["To"] = _mailbox(to, _one_line(payload.get("to_name"), "to_name", 200))
     msg["Subject"] = _one_line(payload.get("subject"), "subject")

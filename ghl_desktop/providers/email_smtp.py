@@ -30,6 +30,8 @@ from ghl_desktop.services.outbox import (
 
 TIMEOUT_SECONDS = 20.0
 UnsubscribeLinks = Callable[[OutboundMessage], dict[str, str]]
+# (In-Reply-To, References) of the thread a message answers (services.inbox.email_threading).
+ReplyHeaders = Callable[[OutboundMessage], tuple[str | None, list[str]]]
 
 
 class SmtpSetupError(DomainError):
@@ -160,6 +162,7 @@ class SmtpEmailProvider:
     clock: Clock
     attachment_dir: Path | None = None
     unsubscribe_links: UnsubscribeLinks | None = None
+    reply_headers: ReplyHeaders | None = None
     ssl_context: ssl.SSLContext | None = None
     name: str = "smtp"
 
@@ -167,6 +170,10 @@ class SmtpEmailProvider:
         payload: dict[str, Any] = dict(message.payload)
         if payload.get("kind") == "marketing" and self.unsubscribe_links is not None:
             payload["unsubscribe"] = self.unsubscribe_links(message)
+        if not payload.get("in_reply_to") and self.reply_headers is not None:
+            in_reply_to, references = self.reply_headers(message)
+            if in_reply_to:
+                payload["in_reply_to"], payload["references"] = in_reply_to, references
         return build_message(
             payload, from_address=self.settings.from_address, from_name=self.settings.from_name,
             now=self.clock.now(), attachment_dir=self.attachment_dir,

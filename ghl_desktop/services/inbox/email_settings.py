@@ -174,6 +174,12 @@ def _row(uow: UnitOfWork, *, providers: tuple[str, ...] = (PROVIDER,)) -> Channe
     return uow.session.scalars(stmt).first()
 
 
+def find_channel_row(uow: UnitOfWork) -> Channel | None:
+    """The SMTP email channel row of the unit of work's sub-account (no permission check: for
+    the webhook, which authenticates by the channel's token)."""
+    return _row(uow)
+
+
 def get_email_channel(uow: UnitOfWork) -> EmailChannel | None:
     """The sub-account's SMTP/IMAP channel (active or not), or None when never set up."""
     uow.require("conversations.read")
