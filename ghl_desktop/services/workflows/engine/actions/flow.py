@@ -1,0 +1,127 @@
+"""Flow actions: wait, if/else, goal, end, and moving the contact into or out of another
+workflow."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from ghl_desktop.models.crm import Contact, ContactTag, Tag
+from ghl_desktop.models.workflows import (
+    ExecutionStatus,
+    WorkflowActionExecution,
+    WorkflowExecution,
+)
+from ghl_desktop.services.workflows.engine.conditions import Facts, evaluate
+from ghl_desktop.services.workflows.engine.enrolment import enrol, published_workflow
+from ghl_desktop.services.workflows.engine.runtime import (
+    StepContext,
+    StepOutcome,
+    StepSkipped,
+    executor,
+)
+from ghl_desktop.services.workflows.engine.steps import LIVE, cancel_pending, finish
+
+log = logging.getLogger(__name__)
+
+CONTACT_FACTS = tuple(
+    c.key for c in Contact.__table__.columns if c.key not in ("custom_fields", "sub_account_id")
+)
+
+
+@executor("wait")
+def wait(ctx: StepContext) -> StepOutcome:
+    info = dict((ctx.step.result or {}).get("wait") or {})
+    resumed = (ctx.step.result or {}).get("resumed_by")
+    ended_by = "event" if resumed else ("timeout" if info.get("mode") == "until_event" else "time")
+    return StepOutcome({"ended_by": ended_by, "waited_until": ctx.now.isoformat()})
+
+
+def facts_for(ctx: StepContext) -> Facts:
+    contact = ctx.contact
+    tags = ctx.uow.session.scalars(
+        select(Tag.name).join(ContactTag, ContactTag.tag_id == Tag.id)
+        .where(ContactTag.contact_id == contact.id)
+    )  # fmt: skip
+    steps: dict[str, dict[str, Any]] = {}
+    rows = ctx.uow.session.execute(
+        select(
+            WorkflowActionExecution.workflow_action_id,
+            WorkflowActionExecution.status,
+            WorkflowActionExecution.result,
+        ).where(WorkflowActionExecution.workflow_execution_id == ctx.execution.id)
+    )
+    for action_id, status, result in rows:
+        if action_id is not None:
+            steps[action_id] = {"status": str(status), **(result or {})}
+    return Facts(
+        contact={key: getattr(contact, key) for key in CONTACT_FACTS},
+        custom=dict(contact.custom_fields or {}),
+        tags=frozenset(t.casefold() for t in tags),
+        context=dict(ctx.execution.context or {}),
+        steps=steps,
+    )
+
+
+@executor("if_else")
+def if_else(ctx: StepContext) -> StepOutcome:
+    passed, decisions = evaluate(ctx.action.settings, facts_for(ctx))
+    branch = "yes" if passed else "no"
+    return StepOutcome({"branch": branch, "decisions": decisions}, branch=branch)
+
+
+@executor("goal")
+def goal(ctx: StepContext) -> StepOutcome:
+    met_by = (ctx.step.result or {}).get("resumed_by")
+    return StepOutcome({"goal_met_by": met_by}, finish="goal reached")
+
+
+@executor("end")
+def end(_ctx: StepContext) -> StepOutcome:
+    return StepOutcome({}, finish="end step")
+
+
+def _target(ctx: StepContext) -> str:
+    target = str(ctx.settings.get("workflow_id") or "").strip()
+    if not target:
+        from ghl_desktop.core.errors import ValidationError
+
+        raise ValidationError("workflow_id", "is required")
+    return target
+
+
+@executor("add_to_workflow")
+def add_to_workflow(ctx: StepContext) -> StepOutcome:
+    workflow, definition = published_workflow(ctx.uow, _target(ctx))
+    outcome = enrol(
+        ctx.uow, workflow, definition, ctx.contact.id, via="workflow", parent=ctx.execution,
+        context={"enrolled_by": {"workflow_id": ctx.execution.workflow_id,
+                                 "execution_id": ctx.execution.id}},
+    )  # fmt: skip
+    if outcome.refused is not None:
+        log.warning(
+            "execution %s: not adding contact %s to workflow %s: %s",
+            ctx.execution.id, ctx.contact.id, workflow.id, outcome.refused,
+        )  # fmt: skip
+        raise StepSkipped(outcome.refused, workflow_id=workflow.id)
+    return StepOutcome({"workflow_id": workflow.id, "execution_id": outcome.execution_id})
+
+
+@executor("remove_from_workflow")
+def remove_from_workflow(ctx: StepContext) -> StepOutcome:
+    target = _target(ctx)
+    runs = ctx.uow.session.scalars(
+        select(WorkflowExecution).where(
+            WorkflowExecution.workflow_id == target,
+            WorkflowExecution.contact_id == ctx.contact.id,
+            WorkflowExecution.status.in_(LIVE),
+            WorkflowExecution.id != ctx.execution.id,
+        )
+    ).all()
+    reason = f"removed by workflow {ctx.execution.workflow_id}"
+    for run in runs:
+        cancel_pending(ctx.uow, run.id, reason)
+        finish(run, ExecutionStatus.CANCELLED, ctx.now, reason)
+    return StepOutcome({"workflow_id": target, "cancelled": [r.id for r in runs]})

@@ -1,0 +1,160 @@
+"""``run_due``: claim due steps with a lease and run them, on SQLite and PostgreSQL alike.
+
+1. Claim (system scope, one short transaction): up to ``batch_size`` steps that are pending
+   and due, or running with an expired lease (their process died), are set to running with
+   ``started_at`` = now and ``attempts + 1``. The update re-checks the status in its WHERE,
+   so of two processes claiming the same row only one gets it back from RETURNING; PostgreSQL
+   also skips rows another claimer has locked.
+2. Run (one tenant transaction per sub-account group): each step first re-asserts its claim
+   (status running with the attempt number it was claimed with - a process whose lease
+   expired and was taken over loses here and writes nothing), then runs in a savepoint. Its
+   effects, the outbox rows it queued and its completion commit together: a crash anywhere
+   before the commit leaves no trace and the step runs again after the lease expires; a
+   crash after it leaves a completed step. So each step runs at least once and each
+   external effect is queued exactly once (its idempotency key backs that up).
+
+Bounded work per call (``max_steps``) keeps a backlog - the app closed for a week - from
+turning into a storm: the rest waits for the next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from ghl_desktop.core.clock import Clock
+from ghl_desktop.models.workflows import ActionExecutionStatus as StepStatus
+from ghl_desktop.models.workflows import WorkflowActionExecution as Step
+from ghl_desktop.services.actor import SYSTEM
+from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
+from ghl_desktop.services.workflows.engine.steps import run_step
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BATCH_SIZE = 500
+MAX_STEPS_PER_RUN = 20_000
+
+
+@dataclass
+class RunSummary:
+    claimed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    lost: int = 0  # claims another process took over (lease expired)
+
+    @property
+    def completed(self) -> int:
+        return self.outcomes["completed"] + self.outcomes["skipped"]
+
+    def as_dict(self) -> dict[str, int]:
+        return {"claimed": self.claimed, "lost": self.lost, **dict(sorted(self.outcomes.items()))}
+
+
+@dataclass(frozen=True)
+class Claim:
+    step_id: str
+    sub_account_id: str
+    attempts: int
+
+
+def _due(now: datetime, lease: timedelta) -> object:
+    return or_(
+        (Step.status == StepStatus.PENDING) & (Step.scheduled_for <= now),
+        (Step.status == StepStatus.RUNNING) & (Step.started_at < now - lease),
+    )
+
+
+def claim(
+    uows: UnitOfWorkFactory, now: datetime, batch_size: int, lease: timedelta,
+    sub_account_id: str | None = None,
+) -> list[Claim]:  # fmt: skip
+    with uows.system() as uow:
+        pick = select(Step.id).where(_due(now, lease))  # type: ignore[arg-type]
+        if sub_account_id is not None:
+            pick = pick.where(Step.sub_account_id == sub_account_id)
+        pick = pick.order_by(Step.scheduled_for, Step.id).limit(batch_size)
+        if uow.session.get_bind().dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list(uow.session.scalars(pick))
+        if not ids:
+            return []
+        rows = uow.session.execute(
+            update(Step)
+            .where(Step.id.in_(ids), _due(now, lease))  # type: ignore[arg-type]
+            .values(status=StepStatus.RUNNING, started_at=now, attempts=Step.attempts + 1,
+                    updated_at=now)
+            .returning(Step.id, Step.sub_account_id, Step.attempts)
+            .execution_options(synchronize_session=False)
+        ).all()  # fmt: skip
+        uow.commit()
+    return [Claim(r[0], r[1], r[2]) for r in rows]
+
+
+def _still_ours(uow: UnitOfWork, claim_: Claim) -> Step | None:
+    """Re-assert the claim (and lock the row on PostgreSQL) before running the step."""
+    result = uow.session.execute(
+        update(Step)
+        .where(
+            Step.id == claim_.step_id,
+            Step.status == StepStatus.RUNNING,
+            Step.attempts == claim_.attempts,
+        )
+        .values(status=StepStatus.RUNNING)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(result, "rowcount", 0):
+        return None
+    return uow.session.get(Step, claim_.step_id)
+
+
+def run_claims(uows: UnitOfWorkFactory, claims: Iterable[Claim], summary: RunSummary) -> None:
+    by_tenant: dict[str, list[Claim]] = defaultdict(list)
+    for c in claims:
+        by_tenant[c.sub_account_id].append(c)
+    for sub_account_id, group in by_tenant.items():
+        with uows.tenant(SYSTEM, sub_account_id) as uow:
+            for c in group:
+                step = _still_ours(uow, c)
+                if step is None:
+                    summary.lost += 1
+                    continue
+                summary.outcomes[_run_guarded(uow, step)] += 1
+            uow.commit()
+
+
+def _run_guarded(uow: UnitOfWork, step: Step) -> str:
+    """A bug while scheduling what follows must not sink the other steps of the batch: that
+    step alone is rolled back and retried after its lease."""
+    try:
+        with uow.session.begin_nested():
+            return run_step(uow, step)
+    except Exception:
+        log.exception("workflow step %s could not be run", step.id)
+        return "error"
+
+
+def run_due(
+    uows: UnitOfWorkFactory, clock: Clock | None = None, *, batch_size: int = BATCH_SIZE,
+    max_steps: int = MAX_STEPS_PER_RUN, lease: timedelta = LEASE,
+    sub_account_id: str | None = None,
+) -> RunSummary:  # fmt: skip
+    """Run every step due now (at most ``max_steps``); steps that become due while running
+    (the step after a completed one) are picked up in the same call."""
+    clock = clock or uows.clock
+    summary = RunSummary()
+    while summary.claimed < max_steps:
+        now = clock.now()
+        size = min(batch_size, max_steps - summary.claimed)
+        claims = claim(uows, now, size, lease, sub_account_id)
+        if not claims:
+            break
+        summary.claimed += len(claims)
+        run_claims(uows, claims, summary)
+    if summary.claimed:
+        log.info("workflow steps: %s", summary.as_dict())
+    return summary

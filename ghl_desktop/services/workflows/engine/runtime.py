@@ -1,0 +1,120 @@
+"""What an action executor gets and returns, and the registry of executors by action type.
+
+An executor runs inside the tenant unit of work that completes its step: everything it
+writes (a tag, a task, an outbox row) commits together with the step's completion or not at
+all. It never opens another unit of work and never talks to the network - external effects go
+through ``services.outbox.enqueue`` with the step's idempotency key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ghl_desktop.core.errors import NotFound
+from ghl_desktop.models.crm import Contact
+from ghl_desktop.models.tenancy import SubAccount
+from ghl_desktop.models.workflows import (
+    ActionExecutionStatus,
+    WorkflowActionExecution,
+    WorkflowExecution,
+)
+from ghl_desktop.services.uow import UnitOfWork
+from ghl_desktop.services.workflows.definition import ActionDef, WorkflowDefinition
+
+
+class StepSkipped(Exception):
+    """Raised by an executor: the step is recorded as skipped with this reason and the run
+    goes on (a send to a contact with DND on, a contact without an email address)."""
+
+    def __init__(self, reason: str, **detail: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class StepContext:
+    uow: UnitOfWork
+    execution: WorkflowExecution
+    step: WorkflowActionExecution
+    action: ActionDef
+    definition: WorkflowDefinition
+    now: datetime
+    dry_run: bool = False
+    _contact: Contact | None = field(default=None, repr=False)
+    _sub_account: SubAccount | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return dict(self.action.settings)
+
+    @property
+    def idempotency_key(self) -> str:
+        """What an external effect of this step is sent under: execution id + action id."""
+        return f"wf:{self.execution.id}:{self.action.id}"
+
+    @property
+    def contact(self) -> Contact:
+        if self._contact is None:
+            found = self.uow.session.scalar(
+                select(Contact).where(Contact.id == self.execution.contact_id)
+            )
+            if found is None:
+                raise NotFound("contact", self.execution.contact_id)
+            self._contact = found
+        return self._contact
+
+    @property
+    def sub_account(self) -> SubAccount:
+        if self._sub_account is None:
+            found = self.uow.session.get(SubAccount, self.execution.sub_account_id)
+            if found is None:
+                raise NotFound("sub-account", self.execution.sub_account_id)
+            self._sub_account = found
+        return self._sub_account
+
+    def set_context(self, **values: Any) -> None:
+        # Reassigned, not mutated: the JSON column only notices a new object.
+        self.execution.context = {**(self.execution.context or {}), **values}
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """``branch``: the label an if/else chose; ``finish``: the run ends here with this reason
+    (end, goal); ``status``: completed, or skipped with a reason in the result."""
+
+    result: dict[str, Any] = field(default_factory=dict)
+    branch: str | None = None
+    finish: str | None = None
+    status: ActionExecutionStatus = ActionExecutionStatus.COMPLETED
+
+
+Executor = Callable[[StepContext], StepOutcome]
+
+EXECUTORS: dict[str, Executor] = {}
+
+
+def executor(*action_types: str) -> Callable[[Executor], Executor]:
+    def register(fn: Executor) -> Executor:
+        for action_type in action_types:
+            if action_type in EXECUTORS:
+                raise ValueError(f"an executor for {action_type!r} is already registered")
+            EXECUTORS[action_type] = fn
+        return fn
+
+    return register
+
+
+def executor_for(action_type: str) -> Executor:
+    # Importing the package registers the built-in executors.
+    from ghl_desktop.services.workflows.engine import actions  # noqa: F401
+
+    found = EXECUTORS.get(action_type)
+    if found is None:
+        raise NotFound("workflow action executor", action_type)
+    return found
