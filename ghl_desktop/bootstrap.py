@@ -13,6 +13,7 @@ from ghl_desktop.core.clock import Clock, SystemClock
 from ghl_desktop.core.db import Database, open_database, sqlite_url
 from ghl_desktop.core.secrets import SecretStore, open_secret_store
 from ghl_desktop.providers.sandbox import register_sandbox_defaults
+from ghl_desktop.providers.webhook import WebhookProvider
 from ghl_desktop.services import schema
 from ghl_desktop.services.bus import EventBus
 from ghl_desktop.services.catalogue import ensure_catalogue
@@ -98,6 +99,8 @@ def build_runtime(
 def register_providers(runtime: Runtime) -> None:
     """Outbox providers: sandbox defaults first; real adapters registered after replace them."""
     register_sandbox_defaults(runtime.providers)
+    webhook = WebhookProvider(runtime.secrets, clock=runtime.clock)
+    runtime.providers.register("webhook", lambda _sub_account_id: webhook)
     from ghl_desktop.providers.email_resolver import register_email_provider
 
     register_email_provider(
