@@ -18,7 +18,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ghl_desktop.funnel_server.email_routes import ROUTES as EMAIL_ROUTES
-from ghl_desktop.funnel_server.email_routes import ROUTES as EMAIL_ROUTES
 from ghl_desktop.funnel_server.hot_path import PageServer
 from ghl_desktop.funnel_server.ics_feed import ROUTES as ICS_ROUTES
 from ghl_desktop.funnel_server.middleware import (
