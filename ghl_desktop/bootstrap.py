@@ -99,6 +99,9 @@ def build_runtime(
 def register_providers(runtime: Runtime) -> None:
     """Outbox providers: sandbox defaults first; real adapters registered after replace them."""
     register_sandbox_defaults(runtime.providers)
+    from ghl_desktop.providers.twilio_inbox import register_inbox_providers
+
+    register_inbox_providers(runtime.providers, runtime.uows, runtime.secrets)
     webhook = WebhookProvider(runtime.secrets, clock=runtime.clock)
     runtime.providers.register("webhook", lambda _sub_account_id: webhook)
     from ghl_desktop.providers.email_resolver import register_email_provider
@@ -110,3 +113,6 @@ def register_providers(runtime: Runtime) -> None:
 
 def register_subscribers(runtime: Runtime) -> None:
     """Each capability wires its durable event subscribers here."""
+    from ghl_desktop.services.inbox import status as inbox_status
+
+    inbox_status.subscribe(runtime.bus)

@@ -12,6 +12,8 @@ visitor started the chat).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 
 from ghl_desktop.core.errors import ValidationError
@@ -86,7 +88,7 @@ def resolve_channel(uow: UnitOfWork, kind: ChannelType, to_address: str | None =
 
 def create_channel(
     uow: UnitOfWork, kind: ChannelType, *, provider: str, name: str | None = None,
-    config: dict[str, object] | None = None,
+    config: Mapping[str, object] | None = None,
 ) -> Channel:  # fmt: skip
     base = name or DEFAULT_NAMES.get(kind, kind.value)
     label, n = base, 1
