@@ -254,3 +254,14 @@ def test_configure_validates_and_disconnect_forgets(world: World) -> None:
         world.rt.uows, world.t.owner, world.t.sub_account_id, world.calendar_id
     )
     assert not status.is_connected
+
+
+def test_scheduler_job_syncs_due_calendars_only(world: World) -> None:
+    from ghl_desktop.services.calendars.sync.engine import sync_due
+
+    world.remote.put("d-7", ical("d-7", NOW + timedelta(days=1)), href=None, etag=None)
+    [report] = sync_due(world.rt.uows, world.rt.secrets, connect)
+    assert report.pulled == 1
+    assert sync_due(world.rt.uows, world.rt.secrets, connect) == []  # synced just now
+    world.rt.clock.advance(timedelta(minutes=6))
+    assert len(sync_due(world.rt.uows, world.rt.secrets, connect)) == 1

@@ -300,3 +300,34 @@ def _record_error(
             state.status = SyncStatusKind.ERROR
             state.last_error = message
             uow.commit()
+
+
+def sync_due(
+    uows: UnitOfWorkFactory,
+    secrets: SecretStore,
+    connect: Connector,
+    *,
+    min_interval: timedelta = timedelta(minutes=5),
+) -> list[SyncReport]:
+    """The scheduler job: sync every connected calendar not synced within ``min_interval``
+    (safe to run at any time; a calendar already syncing is skipped by its lock)."""
+    from ghl_desktop.services.actor import SYSTEM
+
+    with uows.system(read_only=True) as uow:
+        cutoff = uow.clock.now() - min_interval
+        due = list(
+            uow.session.execute(
+                select(CalendarSyncState.sub_account_id, CalendarSyncState.calendar_id)
+                .join(Calendar, Calendar.id == CalendarSyncState.calendar_id)
+                .where(
+                    Calendar.sync_enabled.is_(True),
+                    (CalendarSyncState.last_synced_at.is_(None))
+                    | (CalendarSyncState.last_synced_at <= cutoff),
+                )
+                .order_by(CalendarSyncState.last_synced_at)
+            )
+        )
+    return [
+        sync_calendar(uows, secrets, connect, SYSTEM, sub_account_id, calendar_id)
+        for sub_account_id, calendar_id in due
+    ]
