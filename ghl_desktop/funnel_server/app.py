@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from ghl_desktop.funnel_server.email_routes import ROUTES as EMAIL_ROUTES
 from ghl_desktop.funnel_server.hot_path import PageServer
+from ghl_desktop.funnel_server.ics_feed import ROUTES as ICS_ROUTES
 from ghl_desktop.funnel_server.middleware import (
     SECURITY_HEADERS,
     TOO_LARGE,
@@ -92,6 +93,7 @@ def create_app(state: SiteState) -> ASGIApp:
             Route("/_health", health, methods=["GET", "HEAD"]),
             Route("/_assets/{name}", static_asset, methods=["GET", "HEAD"]),
             Route("/_preview/{page_id}", preview, methods=["GET", "HEAD"]),
+            *ICS_ROUTES,
             *EMAIL_ROUTES,
             Route("/{path:path}", _post_or_missing, methods=["GET", "HEAD", "POST"]),
         ],
