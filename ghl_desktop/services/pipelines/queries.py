@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.core.errors import NotFound, ValidationError
 from ghl_desktop.models.crm import Contact
 from ghl_desktop.models.pipelines import (
     Opportunity,
@@ -190,3 +190,15 @@ def stage_history(
             )
             for r in rows
         ]
+
+
+def sub_account_of_opportunity(uows: UnitOfWorkFactory, opportunity_id: str) -> str:
+    """Which sub-account a deal lives in (for commands given only its id). Access is checked
+    by the tenant unit of work the command opens next, which answers NotFound without it."""
+    with uows.system(read_only=True) as uow:
+        found = uow.session.scalar(
+            select(Opportunity.sub_account_id).where(Opportunity.id == opportunity_id)
+        )
+        if found is None:
+            raise NotFound("opportunity", opportunity_id)
+        return found
