@@ -9,7 +9,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ghl_desktop import __version__
-from ghl_desktop.cli import crm_commands, pipeline_commands, platform_commands, sites_commands
+from ghl_desktop.cli import (
+    crm_commands,
+    pipeline_commands,
+    platform_commands,
+    sites_commands,
+    workflow_commands,
+)
 from ghl_desktop.cli.context import Context, open_context
 
 log = logging.getLogger(__name__)
@@ -17,7 +23,13 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Context, argparse.Namespace], Any]
 
 # Each module adds its subcommands to the parser; keep this list the only place to wire them.
-COMMAND_MODULES = [platform_commands, sites_commands, crm_commands, pipeline_commands]
+COMMAND_MODULES = [
+    platform_commands,
+    sites_commands,
+    crm_commands,
+    pipeline_commands,
+    workflow_commands,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ from ghl_desktop.services.uow import UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.date_reminders import fire_date_reminders
 from ghl_desktop.services.workflows.engine.executor import RunSummary, run_due
 
-__all__ = ["RunSummary", "register", "run_due", "tick"]
+__all__ = ["RunSummary", "fire_date_reminders", "register", "run_due", "tick"]
 
 
 def register(bus: EventBus) -> None:

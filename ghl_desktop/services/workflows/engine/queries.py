@@ -210,3 +210,54 @@ def _detail(uow: UnitOfWork, summary: ExecutionSummary) -> ExecutionDetail:
     run = uow.session.get(WorkflowExecution, summary.id)
     context = dict(run.context or {}) if run is not None else {}
     return ExecutionDetail(summary, context, steps, tree)
+
+
+@dataclass(frozen=True)
+class WorkflowOverview:
+    id: str
+    name: str
+    folder: str
+    status: str
+    published_version: int | None
+    live_executions: int
+    total_executions: int
+
+
+def list_workflows(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str
+) -> list[WorkflowOverview]:
+    """The sub-account's workflows by folder and name, with how many runs are live."""
+    from ghl_desktop.services.workflows.engine.steps import LIVE
+
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("workflows.read")
+        live = (
+            select(func.count())
+            .where(
+                WorkflowExecution.workflow_id == Workflow.id,
+                WorkflowExecution.status.in_(LIVE),
+            )
+            .correlate(Workflow)
+            .scalar_subquery()
+        )
+        total = (
+            select(func.count())
+            .where(WorkflowExecution.workflow_id == Workflow.id)
+            .correlate(Workflow)
+            .scalar_subquery()
+        )
+        rows = uow.session.execute(
+            select(Workflow, live, total).order_by(Workflow.folder, Workflow.name, Workflow.id)
+        ).all()
+        return [
+            WorkflowOverview(
+                w.id,
+                w.name,
+                w.folder,
+                str(w.status),
+                w.published_version,
+                int(n or 0),
+                int(t or 0),
+            )
+            for w, n, t in rows
+        ]
