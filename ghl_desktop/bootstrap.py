@@ -116,3 +116,6 @@ def register_subscribers(runtime: Runtime) -> None:
     from ghl_desktop.services.inbox import status as inbox_status
 
     inbox_status.subscribe(runtime.bus)
+    from ghl_desktop.services.workflows import engine as workflow_engine
+
+    workflow_engine.register(runtime.bus)
