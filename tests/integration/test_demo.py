@@ -70,12 +70,16 @@ from ghl_desktop.models.workflows import (
     WorkflowAction,
     WorkflowActionExecution,
     WorkflowExecution,
+    WorkflowStatus,
     WorkflowTrigger,
 )
 from ghl_desktop.services import auth, users
 from ghl_desktop.services.demo import STEPS, DemoResult, create_demo, workflows
 from ghl_desktop.services.demo.tenancy import seed_tenancy
 from ghl_desktop.services.uow import UnitOfWork
+from ghl_desktop.services.workflows import publishing
+from ghl_desktop.services.workflows.authoring import draft_definition
+from ghl_desktop.services.workflows.definition import load_published
 
 LOCATION_A = "Restaurant Location A"
 LOCATION_B = "Restaurant Location B"
@@ -348,8 +352,8 @@ def test_welcome_series_tree_and_triggers(demo: tuple[Runtime, DemoResult]) -> N
         )  # fmt: skip
         assert shape == [
             (1, ActionType.SEND_EMAIL, None, None, 0, "Welcome Email"),
-            (2, ActionType.WAIT, 1, None, 0, {"amount": 1, "unit": "days"}),
-            (3, ActionType.IF_ELSE, 2, None, 0, {"condition": workflows.OPENED}),
+            (2, ActionType.WAIT, 1, None, 0, {"mode": "duration", "amount": 1, "unit": "days"}),
+            (3, ActionType.IF_ELSE, 2, None, 0, {"conditions": [workflows.OPENED], "match": "all"}),
             (4, ActionType.SEND_EMAIL, 3, "yes", 0, "Product Tips"),
             (5, ActionType.SEND_EMAIL, 3, "no", 1, "Re-engagement Email"),
             (6, ActionType.ADD_TAG, 4, None, 0, {"tag": "Engaged"}),
@@ -368,7 +372,7 @@ def test_welcome_series_tree_and_triggers(demo: tuple[Runtime, DemoResult]) -> N
         kind, conditions, active = found["Abandoned Cart"]
         assert kind == TriggerType.OPPORTUNITY_STAGE_CHANGED
         assert active
-        assert (conditions["to_stage"], conditions["days_in_stage"]) == ("proposal_sent", 3)
+        assert conditions["days_in_stage"] == 3
         proposal = s.get(PipelineStage, conditions["to_stage_id"])
         assert proposal is not None
         assert proposal.name == "Proposal Sent"
@@ -383,6 +387,26 @@ def test_welcome_series_tree_and_triggers(demo: tuple[Runtime, DemoResult]) -> N
             select(WorkflowAction).where(WorkflowAction.type == ActionType.SEND_EMAIL)
         ).all()
         assert all(a.settings["template_id"] in templates for a in sent)
+
+
+def test_demo_workflows_are_published_version_one(demo: tuple[Runtime, DemoResult]) -> None:
+    rt, result = demo
+    with reader(rt, result) as uow:
+        rows = uow.session.scalars(select(Workflow).order_by(Workflow.name)).all()
+        assert {w.name for w in rows} >= {"Welcome Series", "Abandoned Cart"}
+        for workflow in rows:
+            assert workflow.status == WorkflowStatus.PUBLISHED, workflow.name
+            assert (workflow.version, workflow.published_version) == (1, 1), workflow.name
+            assert not workflow.has_draft_changes
+            live = load_published(uow, workflow.id)
+            assert live.to_json() == draft_definition(uow, workflow.id).to_json() | {"version": 1}
+        welcome = next(w for w in rows if w.name == "Welcome Series")
+        live = load_published(uow, welcome.id)
+        check = next(a for a in live.actions if a.type == ActionType.IF_ELSE)
+        yes = live.next_step(check.id, "yes")
+        assert yes is not None
+        assert yes.name == "Send Product Tips"
+        assert publishing.check_draft(uow, welcome.id) == []
 
 
 def test_welcome_series_executions(demo: tuple[Runtime, DemoResult]) -> None:

@@ -9,8 +9,10 @@ Examples" show them:
 * "Form Follow-up" (form_submitted on the Lead Capture Form): confirmation email, a task for
   the sales team, tag "Lead - Website".
 
-Welcome Series also has executions: finished runs down both branches, one waiting out its
-day, and the description's run paused on the if/else with ``{"opened_email": true}``.
+Every demo workflow is published through ``services.workflows.publishing`` (validated, version
+1 snapshotted), so the runtime runs them as any other. Welcome Series also has executions on
+version 1: finished runs down both branches, one waiting out its day, and the description's run
+paused on the if/else with ``{"opened_email": true}``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ghl_desktop.models.workflows import (
     WorkflowExecution,
     WorkflowStatus,
     WorkflowTrigger,
+    WorkflowVersion,
 )
 from ghl_desktop.services.demo import marketing
 from ghl_desktop.services.demo.common import (
@@ -50,6 +53,7 @@ from ghl_desktop.services.demo.context import DemoContext
 from ghl_desktop.services.demo.pipelines import PIPELINE_NAME
 from ghl_desktop.services.demo.sites import LEAD_FORM
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
+from ghl_desktop.services.workflows import publishing
 
 WELCOME = "Welcome Series"
 OPENED = {"field": "context.opened_email", "operator": "is_true"}
@@ -72,7 +76,8 @@ def _email(name: str, template: EmailTemplate, *children: Step, branch: str | No
 
 def _wait(days: int, *children: Step) -> Step:
     label = "Wait 1 Day" if days == 1 else f"Wait {days} Days"
-    return Step(ActionType.WAIT, label, {"amount": days, "unit": "days"}, None, list(children))
+    settings = {"mode": "duration", "amount": days, "unit": "days"}
+    return Step(ActionType.WAIT, label, settings, None, list(children))
 
 
 def _tag(add: bool, tag: str, branch: str | None = None) -> Step:
@@ -83,7 +88,8 @@ def _tag(add: bool, tag: str, branch: str | None = None) -> Step:
 
 def _if_opened(yes: Step, no: Step) -> Step:
     yes.branch, no.branch = "yes", "no"
-    return Step(ActionType.IF_ELSE, "Opened Email?", {"condition": OPENED}, None, [yes, no])
+    settings = {"conditions": [OPENED], "match": "all"}
+    return Step(ActionType.IF_ELSE, "Opened Email?", settings, None, [yes, no])
 
 
 class _Builder:
@@ -103,7 +109,7 @@ class _Builder:
     ) -> Workflow:  # fmt: skip
         created = self.now - timedelta(days=ENROL_DAYS + 2)
         workflow = Workflow(
-            id=new_id(), name=name, folder=folder, status=WorkflowStatus.PUBLISHED,
+            id=new_id(), name=name, folder=folder, status=WorkflowStatus.DRAFT, version=0,
             description=description, created_at=created, updated_at=created,
         )  # fmt: skip
         self.session.add(workflow)
@@ -128,6 +134,16 @@ class _Builder:
                 if step.row is not None
                 for position, child in enumerate(step.children)
             ]
+        # Published like any workflow (validated, snapshotted), on the day it was created.
+        version = publishing.publish(self.uow, workflow.id)
+        snapshot = self.session.scalar(
+            select(WorkflowVersion).where(
+                WorkflowVersion.workflow_id == workflow.id, WorkflowVersion.version == version
+            )
+        )
+        assert snapshot is not None
+        snapshot.published_at = snapshot.created_at = snapshot.updated_at = created
+        workflow.updated_at = created
         return workflow
 
     def build(self) -> None:
@@ -174,11 +190,8 @@ class _Builder:
         assert stage is not None, "the pipelines step creates the Proposal Sent stage"
         task = {"title": "Call about the proposal", "due_in_hours": 4,
                 "assign_to": "opportunity_owner"}  # fmt: skip
-        conditions = {
-            "to_stage": "proposal_sent", "days_in_stage": 3,
-            # The ids let the engine match the stage without comparing labels.
-            "pipeline_id": stage.pipeline_id, "to_stage_id": stage.id,
-        }  # fmt: skip
+        # The description's {"to_stage": "proposal_sent", "days_in_stage": 3}, by stage id.
+        conditions = {"pipeline_id": stage.pipeline_id, "to_stage_id": stage.id, "days_in_stage": 3}
         self.workflow(
             "Abandoned Cart", "Sales", TriggerType.OPPORTUNITY_STAGE_CHANGED, conditions,
             _email("Send proposal follow-up", self.templates[marketing.PROPOSAL_TEMPLATE],
