@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from ghl_desktop.funnel_server.email_routes import ROUTES as EMAIL_ROUTES
 from ghl_desktop.funnel_server.hot_path import PageServer
 from ghl_desktop.funnel_server.ics_feed import ROUTES as ICS_ROUTES
+from ghl_desktop.funnel_server.inbound_twilio import ROUTES as TWILIO_ROUTES
 from ghl_desktop.funnel_server.middleware import (
     SECURITY_HEADERS,
     TOO_LARGE,
@@ -95,6 +96,7 @@ def create_app(state: SiteState) -> ASGIApp:
             Route("/_preview/{page_id}", preview, methods=["GET", "HEAD"]),
             *ICS_ROUTES,
             *EMAIL_ROUTES,
+            *TWILIO_ROUTES,
             Route("/{path:path}", _post_or_missing, methods=["GET", "HEAD", "POST"]),
         ],
         middleware=[Middleware(SecurityHeaders)],

@@ -13,6 +13,7 @@ from ghl_desktop.providers.twilio_sms import SenderPacer, TwilioSettings, Twilio
 from ghl_desktop.services.inbox.twilio_settings import (
     TwilioChannel,
     active_twilio_channel,
+    bind_secret_store,
     status_url,
 )
 from ghl_desktop.services.outbox import ChannelProvider, ProviderRegistry
@@ -40,6 +41,7 @@ def register_inbox_providers(
     registry: ProviderRegistry, uows: UnitOfWorkFactory, secrets: SecretStore,
     pacer: SenderPacer | None = None,
 ) -> None:  # fmt: skip
+    bind_secret_store(uows, secrets)
     settings = twilio_settings(uows, secrets)
     shared_pacer = pacer or SenderPacer()
     for kind in (ChannelType.SMS, ChannelType.WHATSAPP):

@@ -14,8 +14,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from ghl_desktop.core.errors import NotFound
 from ghl_desktop.models.conversations import (
     Channel,
+    ChannelType,
     Conversation,
     Message,
     MessageDirection,
@@ -127,6 +129,32 @@ def apply_provider_status(
         )  # fmt: skip
         return False
     return move(uow, message, status, error=error)
+
+
+def apply_status_by_provider(
+    uow: UnitOfWork, provider: str, kind: ChannelType, provider_message_id: str,
+    status: MessageStatus, *, error: str | None = None,
+) -> bool:  # fmt: skip
+    """A callback that names only the provider and its message id (Twilio's): finds the
+    message among the sub-account's channels of that provider; an unknown id is parked on the
+    provider's active channel of the type."""
+    channel_ids = list(uow.session.scalars(select(Channel.id).where(Channel.provider == provider)))
+    message = uow.session.scalar(
+        select(Message).where(
+            Message.channel_id.in_(channel_ids), Message.provider_message_id == provider_message_id
+        )
+    )
+    if message is not None:
+        return move(uow, message, status, error=error)
+    parking = uow.session.scalar(
+        select(Channel.id)
+        .where(Channel.provider == provider, Channel.type == kind)
+        .order_by(Channel.is_active.desc(), Channel.created_at)
+        .limit(1)
+    )
+    if parking is None:
+        raise NotFound(f"{provider} channel", kind.value)
+    return apply_provider_status(uow, parking, provider_message_id, status, error=error)
 
 
 def _apply_pending(uow: UnitOfWork, message: Message) -> None:

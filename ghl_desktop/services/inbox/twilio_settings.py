@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
@@ -184,3 +185,17 @@ def twilio_auth_token(secrets: SecretStore, sub_account_id: str) -> str:
     if not token:
         raise NotFound("Twilio settings of sub-account", sub_account_id)
     return token
+
+
+# The funnel server's webhooks need the auth token (the HMAC key of Twilio's signature). The
+# composition root binds the runtime's secret store to its unit-of-work factory once; the
+# server finds it through the factory it already holds.
+_STORES: WeakKeyDictionary[UnitOfWorkFactory, SecretStore] = WeakKeyDictionary()
+
+
+def bind_secret_store(uows: UnitOfWorkFactory, secrets: SecretStore) -> None:
+    _STORES[uows] = secrets
+
+
+def secret_store_for(uows: UnitOfWorkFactory) -> SecretStore | None:
+    return _STORES.get(uows)
