@@ -39,10 +39,12 @@ def world(cli: Cli, tmp_path: Path):
         from ghl_desktop.services import contacts
         from ghl_desktop.services.actor import SYSTEM
 
-        ada = contacts.create_contact(rt.uows, SYSTEM, a, {"first_name": "Ada",
-                                                          "email": "ada@example.com"}).id
-        bob = contacts.create_contact(rt.uows, SYSTEM, b, {"first_name": "Bob",
-                                                          "email": "bob@example.com"}).id
+        ada = contacts.create_contact(
+            rt.uows, SYSTEM, a, {"first_name": "Ada", "email": "ada@example.com"}
+        ).id
+        bob = contacts.create_contact(
+            rt.uows, SYSTEM, b, {"first_name": "Bob", "email": "bob@example.com"}
+        ).id
         root = chain(
             Node("send_email", {"subject": "Hi {{contact.first_name}}", "body": "Hello"}, "Hi"),
             Node("wait", {"mode": "duration", "amount": 2, "unit": "days"}, "Wait 2 days"),
@@ -65,19 +67,23 @@ def test_list_enroll_run_due_and_history(cli: Cli, world) -> None:
                               "live_executions", "total_executions"}  # fmt: skip
     enrolled = cli("workflows", "enroll", w["wf"], w["ada"], "--sub-account", w["a"],
                    "--json").json()  # fmt: skip
-    assert enrolled["enrolled"] is True and enrolled["execution_id"]
+    assert enrolled["enrolled"] is True
+    assert enrolled["execution_id"]
     ran = cli("workflows", "run-due", "--json").json()
-    assert ran["completed"] == 1 and ran["claimed"] == 1
+    assert ran["completed"] == 1
+    assert ran["claimed"] == 1
     assert [r.payload["subject"] for r in outbox_rows(w["rt"])] == ["Hi Ada"]
 
     history = cli("workflows", "executions", "--contact", w["ada"], "--sub-account", w["a"],
                   "--json").json()  # fmt: skip
     assert len(history) == 1
     run = history[0]
-    assert run["status"] == "waiting" and len(run["path"]) == 2
+    assert run["status"] == "waiting"
+    assert len(run["path"]) == 2
     assert [s["action_type"] for s in run["steps"]] == ["send_email", "wait"]
     text = cli("workflows", "executions", "--contact", w["ada"], "--sub-account", w["a"]).out
-    assert "Nudge" in text and "Hi > Wait 2 days" in text
+    assert "Nudge" in text
+    assert "Hi > Wait 2 days" in text
 
     paused = cli("workflows", "pause", run["id"], "--sub-account", w["a"], "--json").json()
     assert paused["status"] == "paused"
@@ -97,7 +103,8 @@ def test_dry_run_prints_the_timeline_and_writes_nothing(cli: Cli, world) -> None
     assert out["outcome"] == "completed"
     assert outbox_rows(w["rt"]) == []
     text = cli("workflows", "dry-run", w["wf"], w["ada"], "--sub-account", w["a"]).out
-    assert "email to ada@example.com: Hi Ada" in text and "outcome: completed" in text
+    assert "email to ada@example.com: Hi Ada" in text
+    assert "outcome: completed" in text
 
 
 @pytest.mark.parametrize(

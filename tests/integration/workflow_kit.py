@@ -3,6 +3,7 @@ snapshotted into ``workflow_versions`` exactly as publishing does (definition JS
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ class Node:
 
 def chain(*nodes: Node) -> Node:
     """``a -> b -> c``: each node the only child of the one before."""
-    for parent, child in zip(nodes, nodes[1:], strict=False):
+    for parent, child in itertools.pairwise(nodes):
         parent.children.append(child)
     return nodes[0]
 
@@ -47,13 +48,14 @@ def _flatten(node: Node, parent: str | None, position: int, out: list[ActionDef]
 
 
 def publish(
-    rt: Any, sub_account_id: str, name: str, root: Node | None,
+    rt: Any, sub_account_id: str, name: str, root: Node | list[Node] | None,
     triggers: list[tuple[str, dict[str, Any]]] = (), *, reentry: ReentryPolicy | None = None,
     version: int = 1, workflow_id: str | None = None,
 ) -> WorkflowDefinition:  # fmt: skip
     actions: list[ActionDef] = []
-    if root is not None:
-        _flatten(root, None, 0, actions)
+    roots = root if isinstance(root, list) else [root] if root is not None else []
+    for position, node in enumerate(roots):  # several roots run one after the other
+        _flatten(node, None, position, actions)
     workflow_id = workflow_id or new_id()
     definition = WorkflowDefinition(
         workflow_id=workflow_id, version=version, name=name,
