@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ghl_desktop.services.maintenance import run_maintenance
 from ghl_desktop.services.outbox.dispatcher import Dispatcher
+from ghl_desktop.services.workflows.engine import tick as workflows_tick
 
 if TYPE_CHECKING:
     from ghl_desktop.bootstrap import Runtime
@@ -73,4 +74,5 @@ def default_jobs() -> list[JobSpec]:
         JobSpec("events.redispatch", 30, redispatch_events),
         JobSpec("outbox.dispatch", 5, dispatch_outbox),
         JobSpec("maintenance", 3600, maintenance),
+        JobSpec("workflows.tick", 10, lambda rt: workflows_tick(rt.uows)),
     ]
