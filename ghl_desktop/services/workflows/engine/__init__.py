@@ -26,8 +26,8 @@ def register(bus: EventBus) -> None:
     signals.subscribe(bus)
 
 
-def tick(uows: UnitOfWorkFactory) -> RunSummary:
+def tick(uows: UnitOfWorkFactory) -> None:
     """Safe to run at any time and in several processes: reminders enrol idempotently per
     (trigger, contact, date), and steps are claimed with a lease."""
     fire_date_reminders(uows)
-    return run_due(uows)
+    run_due(uows)
