@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
     from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
 
 ScreenFactory = Callable[["UiContext", "Workspace"], QWidget]
+# A navigation badge (a count beside the title, e.g. unread conversations): called once per
+# window with a setter; returns the object that keeps the count current (kept alive by the
+# window).
+BadgeFactory = Callable[["UiContext", "Workspace", Callable[[int], None]], QObject]
 
 
 def _always(_snapshot: WorkspaceSnapshot) -> bool:
@@ -32,6 +37,7 @@ class ScreenSpec:
     order: int
     factory: ScreenFactory
     is_available: Callable[[WorkspaceSnapshot], bool] = _always
+    badge: BadgeFactory | None = None
 
 
 class ScreenRegistry:
@@ -55,6 +61,24 @@ class ScreenRegistry:
 
 def _can_read_contacts(snapshot: WorkspaceSnapshot) -> bool:
     return snapshot.sub_account is not None and snapshot.can("contacts.read")
+
+
+def _can_read_calendars(snapshot: WorkspaceSnapshot) -> bool:
+    return snapshot.sub_account is not None and snapshot.can("calendars.read")
+
+
+def _can_read_opportunities(snapshot: WorkspaceSnapshot) -> bool:
+    return snapshot.sub_account is not None and snapshot.can("opportunities.read")
+
+
+def _can_read_conversations(snapshot: WorkspaceSnapshot) -> bool:
+    return snapshot.sub_account is not None and snapshot.can("conversations.read")
+
+
+def _inbox_badge(ctx: UiContext, workspace: Workspace, setter: Callable[[int], None]) -> QObject:
+    from ghl_desktop.ui.screens.inbox.badge import InboxBadge
+
+    return InboxBadge(ctx, workspace, setter)
 
 
 def _can_read_sites(snapshot: WorkspaceSnapshot) -> bool:
@@ -94,6 +118,13 @@ def default_screens() -> ScreenRegistry:
     registry.register(ScreenSpec("dashboard", "Dashboard", 10, DashboardScreen))
     registry.register(
         ScreenSpec(
+            "calendars", "Calendars", 60,
+            LazyScreen("ghl_desktop.ui.screens.calendars.calendars_screen", "CalendarsScreen"),
+            _can_read_calendars,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
             "contacts", "Contacts", 40,
             LazyScreen(f"{contacts}.contacts_screen", "ContactsScreen"), _can_read_contacts,
         )
@@ -102,6 +133,21 @@ def default_screens() -> ScreenRegistry:
         ScreenSpec(
             "tasks", "Tasks", 45,
             LazyScreen(f"{contacts}.tasks_screen", "TasksScreen"), _can_read_contacts,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
+            "opportunities", "Opportunities", 50,
+            LazyScreen("ghl_desktop.ui.screens.pipelines.opportunities_screen",
+                       "OpportunitiesScreen"),
+            _can_read_opportunities,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
+            "conversations", "Conversations", 50,
+            LazyScreen("ghl_desktop.ui.screens.inbox.inbox_screen", "InboxScreen"),
+            _can_read_conversations, badge=_inbox_badge,
         )
     )  # fmt: skip
     registry.register(

@@ -123,6 +123,8 @@ def create_opportunity(
     sub-account's default pipeline). Created in a won or lost stage, it is won or lost."""
     with uows.tenant(actor, sub_account_id) as uow:
         uow.require(WRITE)
+        if not contact_id:
+            raise ValidationError("contact_id", "is required")
         contact = load_contact(uow, contact_id)
         stage = _resolve_stage(uow, pipeline_id, stage_id)
         check_assignee(uow, owner_user_id, "owner_user_id")

@@ -1,0 +1,309 @@
+"""Opportunities: a pipeline's kanban board (drag a card to move the deal; counts and totals
+per column; quick filters; a card opens the deal), the same deals as a list, and the
+pipeline's analytics. Pipeline settings and the opportunity form open from here.
+
+The board's first paint needs one background read: the pipelines, users and fields, the
+per-column aggregates and the first page of cards of every column. Later reloads read only
+what the current view shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+)
+
+from ghl_desktop.services.actor import Actor
+from ghl_desktop.services.pipelines import board, opportunities, queries
+from ghl_desktop.services.pipelines.analytics import PipelineAnalytics
+from ghl_desktop.services.pipelines.board import Board, Card
+from ghl_desktop.services.pipelines.queries import OpportunityFilter, OpportunityInfo
+from ghl_desktop.services.uow import UnitOfWorkFactory
+from ghl_desktop.ui.context import UiContext
+from ghl_desktop.ui.ops import ReadOp, WriteOp
+from ghl_desktop.ui.qt_bridge import Change
+from ghl_desktop.ui.screens.base import Screen
+from ghl_desktop.ui.screens.pipelines.analytics_panel import AnalyticsPanel
+from ghl_desktop.ui.screens.pipelines.board_view import KanbanBoard
+from ghl_desktop.ui.screens.pipelines.filter_bar import FilterBar
+from ghl_desktop.ui.screens.pipelines.loaders import (
+    EMPTY,
+    PipelineLookups,
+    load_lookups,
+    short_money,
+)
+from ghl_desktop.ui.screens.pipelines.opportunity_form import OpportunityFormDialog
+from ghl_desktop.ui.screens.pipelines.opportunity_table import (
+    CONTACT,
+    NAME,
+    OpportunityTableModel,
+)
+from ghl_desktop.ui.screens.pipelines.pipeline_settings import PipelineSettingsDialog
+from ghl_desktop.ui.widgets.data_table import DataTable
+from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
+
+REFRESH_DELAY_MS = 150
+LIST_LIMIT = 500
+TOPICS = ("opportunity", "pipeline", "contact", "user", "membership")
+LOOKUP_TOPICS = ("pipeline", "user", "membership")
+BOARD, LIST, ANALYTICS = range(3)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    lookups: PipelineLookups
+    board: Board | None
+
+
+def load_first(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, currency: str,
+    pipeline_id: str | None, filters: board.BoardFilter,
+) -> Loaded:  # fmt: skip
+    lookups = load_lookups(uows, actor, sub_account_id, currency)
+    chosen = lookups.pipeline(pipeline_id)
+    if chosen is None:
+        return Loaded(lookups, None)
+    return Loaded(lookups, board.load_board(uows, actor, sub_account_id, chosen.id, filters))
+
+
+class OpportunitiesScreen(Screen):
+    def __init__(self, ctx: UiContext, workspace: Workspace) -> None:
+        super().__init__(ctx, workspace)
+        self.setObjectName("OpportunitiesScreen")
+        self.lookups = EMPTY
+        self.lookups_for: str | None = None
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self.refresh_timer.timeout.connect(super().request_refresh)
+        heading = QLabel("Opportunities")
+        heading.setProperty("role", "heading")
+        self.pipeline = QComboBox()
+        self.pipeline.setObjectName("PipelinePicker")
+        self.pipeline.setAccessibleName("Pipeline")
+        self.pipeline.setMinimumWidth(200)
+        self.views = QButtonGroup(self)
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addWidget(self.pipeline)
+        for index, text in enumerate(("&Board", "&List", "&Analytics")):
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setObjectName(f"View{text.strip('&')}")
+            self.views.addButton(button, index)
+            top.addWidget(button)
+        self.views.button(BOARD).setChecked(True)
+        top.addStretch(1)
+        self.settings_button = QPushButton("Pipeline &settings…")
+        self.settings_button.setObjectName("PipelineSettingsButton")
+        self.new_button = QPushButton("&New opportunity…")
+        self.new_button.setObjectName("NewOpportunity")
+        top.addWidget(self.settings_button)
+        top.addWidget(self.new_button)
+        self.filters = FilterBar()
+        self.summary = QLabel()
+        self.summary.setObjectName("OpportunitySummary")
+        self.summary.setProperty("role", "muted")
+        self.board = KanbanBoard()
+        self.list_model = OpportunityTableModel(self)
+        self.table = DataTable(self.list_model, stretch_column=NAME, widths={CONTACT: 200})
+        self.table.setObjectName("OpportunityTable")
+        self.analytics = AnalyticsPanel()
+        self.pages = QStackedWidget()
+        for page in (self.board, self.table, self.analytics):
+            self.pages.addWidget(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 12)
+        layout.addLayout(top)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.pages, 1)
+        self.views.idClicked.connect(self._view_chosen)
+        self.pipeline.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.filters.changed.connect(self.refresh)
+        self.analytics.filters_changed.connect(self.refresh)
+        self.board.move_requested.connect(self.move_opportunity)
+        self.board.open_requested.connect(self.open_opportunity)
+        self.board.more_requested.connect(self.load_more)
+        self.table.item_activated.connect(lambda item: self.open_opportunity(item.id))
+        self.new_button.clicked.connect(lambda: self.new_opportunity())
+        self.settings_button.clicked.connect(lambda: self.open_settings())
+
+    # -- Screen ----------------------------------------------------------------------------
+    def request_refresh(self) -> None:
+        """A burst of changes (a stage delete moves many deals) becomes one reload."""
+        if not self.refresh_timer.isActive():
+            self.refresh_timer.start()
+
+    def concerns(self, change: Change) -> bool:
+        sub = self.snapshot.sub_account if self.snapshot else None
+        same = change.sub_account_id is None or (
+            sub is not None and change.sub_account_id == sub.id
+        )
+        if not (same and change.concerns(*TOPICS)):
+            return False
+        if change.concerns(*LOOKUP_TOPICS):
+            self.lookups_for = None
+        return True
+
+    def workspace_changed(self, snapshot: WorkspaceSnapshot) -> None:
+        self.new_button.setVisible(snapshot.can("opportunities.write"))
+        self.settings_button.setVisible(snapshot.can("pipelines.manage"))
+
+    def _where(self) -> tuple[UnitOfWorkFactory, Actor, str] | None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            return None
+        return self.ctx.uows, snapshot.actor, snapshot.sub_account.id
+
+    def refresh(self) -> None:
+        where, snapshot = self._where(), self.snapshot
+        if where is None or snapshot is None or snapshot.sub_account is None:
+            return
+        uows, actor, sub = where
+        if self.lookups_for != sub:
+            currency = snapshot.sub_account.currency
+            wanted, filters = self.pipeline.currentData(), self.filters.current()
+            ReadOp(self.ctx.ops, self,
+                   lambda: load_first(uows, actor, sub, currency, wanted, filters),
+                   key="view").success(lambda loaded: self._first(sub, loaded)).run()  # fmt: skip
+            return
+        self._load_view()
+
+    def _first(self, sub_account_id: str, loaded: Loaded) -> None:
+        self.lookups, self.lookups_for = loaded.lookups, sub_account_id
+        me = self.snapshot.actor.user_id if self.snapshot else None
+        self.filters.set_users(loaded.lookups.users, me)
+        self.analytics.set_users(loaded.lookups.users)
+        keep = loaded.board.pipeline.id if loaded.board else self.pipeline.currentData()
+        self.pipeline.blockSignals(True)
+        self.pipeline.clear()
+        for p in loaded.lookups.pipelines:
+            self.pipeline.addItem(f"{p.name} ★" if p.is_default else p.name, p.id)
+        self.pipeline.setCurrentIndex(max(0, self.pipeline.findData(keep)))
+        self.pipeline.blockSignals(False)
+        if loaded.board is not None and self.pages.currentIndex() == BOARD:
+            self._show_board(loaded.board)
+        else:
+            self._load_view()
+
+    def _load_view(self) -> None:
+        where, pipeline_id = self._where(), self.pipeline.currentData()
+        if where is None or not pipeline_id:
+            self.summary.setText("No pipeline yet: create one in Pipeline settings.")
+            return
+        uows, actor, sub = where
+        filters, view = self.filters.current(), self.pages.currentIndex()
+        if view == BOARD:
+            ReadOp(self.ctx.ops, self,
+                   lambda: board.load_board(uows, actor, sub, pipeline_id, filters),
+                   key="view").success(self._show_board).run()  # fmt: skip
+        elif view == LIST:
+            f = OpportunityFilter(
+                pipeline_id=pipeline_id, status=filters.status,
+                owner_user_id=filters.owner_user_id, search=filters.search,
+            )  # fmt: skip
+            ReadOp(self.ctx.ops, self,
+                   lambda: queries.list_opportunities(uows, actor, sub, f, limit=LIST_LIMIT),
+                   key="view").success(self._show_list).run()  # fmt: skip
+        else:
+            call = self.analytics.load(uows, actor, sub, pipeline_id, uows.clock.now())
+            ReadOp(self.ctx.ops, self, call, key="view").success(self._show_analytics).run()
+
+    def _show_board(self, loaded: Board) -> None:
+        self.board.show_board(loaded)
+        count = sum(c.count for c in loaded.columns)
+        total = sum(c.value_minor for c in loaded.columns)
+        self.summary.setText(f"{count} opportunities · {short_money(total, loaded.currency)}")
+
+    def _show_list(self, rows: list[OpportunityInfo]) -> None:
+        self.list_model.set_items(rows)
+        more = " (the newest shown; narrow the filters)" if len(rows) >= LIST_LIMIT else ""
+        self.summary.setText(f"{len(rows)} opportunities{more}")
+
+    def _show_analytics(self, result: PipelineAnalytics) -> None:
+        self.analytics.show_analytics(result)
+        self.summary.setText("")
+
+    def _view_chosen(self, view: int) -> None:
+        self.pages.setCurrentIndex(view)
+        self.filters.setVisible(view != ANALYTICS)
+        self.refresh()
+
+    # -- actions ---------------------------------------------------------------------------
+    def move_opportunity(self, opportunity_id: str, stage_id: str) -> None:
+        """The drop handler: the card moves at once, the service makes it so (a refusal puts
+        the board back as the database has it)."""
+        where = self._where()
+        if where is None:
+            return
+        uows, actor, sub = where
+        self.board.move_card(opportunity_id, stage_id)
+        WriteOp(self.ctx.ops, self,
+                lambda: opportunities.move_opportunity(uows, actor, sub, opportunity_id, stage_id)
+                ).failure(self._move_failed).run()  # fmt: skip
+
+    def _move_failed(self, error: Exception) -> None:
+        from ghl_desktop.ui.ops import show_error
+
+        show_error(self, error)
+        self._load_view()
+
+    def load_more(self, stage_id: str, offset: int) -> None:
+        where, pipeline_id = self._where(), self.pipeline.currentData()
+        if where is None or not pipeline_id:
+            return
+        uows, actor, sub = where
+        filters = self.filters.current()
+
+        def show(cards: tuple[Card, ...]) -> None:
+            self.board.add_cards(stage_id, cards)
+
+        ReadOp(self.ctx.ops, self,
+               lambda: board.stage_cards(uows, actor, sub, pipeline_id, stage_id, filters,
+                                         offset=offset),
+               key=f"more-{stage_id}").success(show).run()  # fmt: skip
+
+    def open_opportunity(self, opportunity_id: str) -> None:
+        where = self._where()
+        if where is None:
+            return
+        uows, actor, sub = where
+        ReadOp(self.ctx.ops, self,
+               lambda: queries.get_opportunity(uows, actor, sub, opportunity_id),
+               key="open").success(lambda info: self.edit(info)).run()  # fmt: skip
+
+    def edit(self, info: OpportunityInfo) -> OpportunityFormDialog | None:
+        if self.snapshot is None:
+            return None
+        dialog = OpportunityFormDialog(self.ctx, self, self.snapshot, self.lookups, existing=info)
+        if not self.snapshot.can("opportunities.write"):
+            dialog.ok_button.setEnabled(False)
+        dialog.open()
+        return dialog
+
+    def new_opportunity(self, stage_id: str | None = None) -> OpportunityFormDialog | None:
+        if self.snapshot is None or self.snapshot.sub_account is None:
+            return None
+        dialog = OpportunityFormDialog(
+            self.ctx, self, self.snapshot, self.lookups,
+            pipeline_id=self.pipeline.currentData(), stage_id=stage_id,
+        )  # fmt: skip
+        dialog.open()
+        return dialog
+
+    def open_settings(self) -> PipelineSettingsDialog | None:
+        if self.snapshot is None or self.snapshot.sub_account is None:
+            return None
+        dialog = PipelineSettingsDialog(self.ctx, self, self.snapshot, self.pipeline.currentData())
+        dialog.finished.connect(lambda _r: self.request_refresh())
+        dialog.open()
+        return dialog
