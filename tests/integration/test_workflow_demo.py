@@ -33,8 +33,11 @@ def test_demo_welcome_series_runs_end_to_end(tmp_path: Path) -> None:
         run_due(rt.uows)  # the demo's own runs catch up first
         before = len(outbox_rows(rt, sub))
         with rt.uows.system(read_only=True) as uow:
-            welcome = uow.session.scalar(select(Workflow.id).where(Workflow.sub_account_id == sub,
-                                                                  Workflow.name == "Welcome Series"))  # fmt: skip
+            welcome = uow.session.scalar(
+                select(Workflow.id).where(
+                    Workflow.sub_account_id == sub, Workflow.name == "Welcome Series"
+                )
+            )
         people = [
             contacts.create_contact(rt.uows, SYSTEM, sub, {"first_name": first, "email": email,
                                                            "source": "website_form"}).id
