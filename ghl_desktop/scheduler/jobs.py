@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ghl_desktop.services.inbox.conversations import wake_snoozed
 from ghl_desktop.services.maintenance import run_maintenance
 from ghl_desktop.services.outbox.dispatcher import Dispatcher
 from ghl_desktop.services.workflows.engine import tick as workflows_tick
@@ -74,5 +75,6 @@ def default_jobs() -> list[JobSpec]:
         JobSpec("events.redispatch", 30, redispatch_events),
         JobSpec("outbox.dispatch", 5, dispatch_outbox),
         JobSpec("maintenance", 3600, maintenance),
+        JobSpec("inbox.unsnooze", 60, lambda rt: wake_snoozed(rt.uows)),
         JobSpec("workflows.tick", 10, lambda rt: workflows_tick(rt.uows)),
     ]

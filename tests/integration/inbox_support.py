@@ -15,7 +15,8 @@ from tests.conftest import Tenant
 
 def new_contact(rt: Runtime, t: Tenant, **values: Any) -> str:
     values.setdefault("first_name", "Ann")
-    return contacts.create_contact(rt.uows, t.owner, t.sub_account_id, values).id
+    tag_names = values.pop("tags", ())
+    return contacts.create_contact(rt.uows, t.owner, t.sub_account_id, values, tags=tag_names).id
 
 
 def inbound(

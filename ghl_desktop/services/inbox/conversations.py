@@ -198,3 +198,9 @@ def delete_note(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, note
             raise NotFound("note", note_id)
         note.deleted_at = uow.clock.now()
         uow.commit()
+
+
+def wake_snoozed(uows: UnitOfWorkFactory, batch: int = 1000) -> None:
+    """The scheduler's ``inbox.unsnooze`` job: wake every thread whose snooze has passed."""
+    while unsnooze_due(uows, batch) >= batch:
+        pass
