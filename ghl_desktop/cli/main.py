@@ -11,8 +11,10 @@ from typing import Any
 from ghl_desktop import __version__
 from ghl_desktop.cli import (
     crm_commands,
+    outbox_commands,
     pipeline_commands,
     platform_commands,
+    scheduler_commands,
     sites_commands,
     workflow_commands,
 )
@@ -29,6 +31,8 @@ COMMAND_MODULES = [
     crm_commands,
     pipeline_commands,
     workflow_commands,
+    outbox_commands,
+    scheduler_commands,
 ]
 
 

@@ -45,9 +45,15 @@ def register(commands: Any) -> None:
     _json_flag(p)
     p.set_defaults(handler=cmd_forms_submissions)
 
-    p = commands.add_parser("serve", help="run the funnel server in the foreground")
+    p = commands.add_parser(
+        "serve", help="run the funnel server (and the job scheduler) in the foreground"
+    )
     p.add_argument("--host", help="address to listen on (default: the setting, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: the setting, 8787)")
+    p.add_argument(
+        "--no-scheduler", action="store_true", dest="no_scheduler",
+        help="do not run scheduled jobs here (another process runs them)",
+    )  # fmt: skip
     p.set_defaults(handler=cmd_serve)
 
 
@@ -139,6 +145,18 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     print(f"Funnel server on {server.url} (visitors: {server.public_url}); Ctrl+C stops it.",
           flush=True)  # fmt: skip
-    server.run()
+    scheduler = None
+    if not getattr(args, "no_scheduler", False):
+        from ghl_desktop.scheduler.host import SchedulerHost
+
+        # One scheduler per database: it stands by while the desktop app (or another serve)
+        # holds the lease, and takes over if that one stops.
+        scheduler = SchedulerHost(runtime)
+        scheduler.start()
+    try:
+        server.run()
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
     print("Funnel server stopped.", flush=True)
     return 0

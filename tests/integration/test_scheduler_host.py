@@ -181,8 +181,11 @@ def test_default_jobs_run(runtime: Runtime) -> None:
     host = SchedulerHost(runtime, default_jobs(), holder="only", lease_ttl=TTL,
                          heartbeat_seconds=5)  # fmt: skip
     host.heartbeat()
-    assert host.run_all_now() == ["events.redispatch", "outbox.dispatch", "maintenance"]
-    assert all(j.last_error is None for j in scheduler_status(runtime.uows).jobs)
+    ran = host.run_all_now()
+    assert ran[:3] == ["events.redispatch", "outbox.dispatch", "maintenance"]
+    assert ran == [spec.id for spec in default_jobs()]
+    runs = {j.job_id: j for j in scheduler_status(runtime.uows).jobs}
+    assert all(runs[job_id].last_error is None for job_id in ran[:3])
 
 
 def test_settings_are_checked(runtime: Runtime) -> None:

@@ -185,3 +185,15 @@ def _transition(
         if not getattr(done, "rowcount", 0):
             raise Conflict("status", "the message changed meanwhile; reload and try again")
         uow.commit()
+
+
+def sub_account_of(uows: UnitOfWorkFactory, outbox_id: str) -> str:
+    """The sub-account a message belongs to (the CLI takes bare ids); the tenant unit of work
+    opened with it afterwards still decides whether the actor may see it."""
+    with uows.system(read_only=True) as uow:
+        found = uow.session.scalar(
+            select(OutboxMessage.sub_account_id).where(OutboxMessage.id == outbox_id)
+        )
+    if found is None:
+        raise NotFound("outbox message", outbox_id)
+    return found
