@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.setObjectName("ScreenStack")
         self.screens: dict[str, QWidget] = {}
+        self.badges: dict[str, object] = {}  # screen key -> the object keeping its badge current
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -137,6 +138,10 @@ class MainWindow(QMainWindow):
         self.top_bar.show_snapshot(snapshot)
         available = self.registry.available(snapshot)
         self.nav.set_screens(available)
+        for spec in available:
+            if spec.badge is not None and spec.key not in self.badges:
+                setter = lambda n, k=spec.key: self.nav.set_badge(k, n)  # noqa: E731
+                self.badges[spec.key] = spec.badge(self.ctx, self.workspace, setter)
         shown = set(self.nav.keys())
         for key in list(self.screens):
             if key not in shown:

@@ -22,6 +22,8 @@ class NavBar(QListWidget):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.currentItemChanged.connect(self._changed)
+        self._titles: dict[str, str] = {}
+        self._badges: dict[str, int] = {}
 
     def set_screens(self, specs: list[ScreenSpec]) -> None:
         """Show these screens, keeping the current one selected when it is still there."""
@@ -29,7 +31,8 @@ class NavBar(QListWidget):
         self.blockSignals(True)
         self.clear()
         for position, spec in enumerate(specs, start=1):
-            item = QListWidgetItem(spec.title)
+            self._titles[spec.key] = spec.title
+            item = QListWidgetItem(self._label(spec.key))
             item.setSizeHint(QSize(0, self.fontMetrics().height() + 22))
             item.setData(KEY_ROLE, spec.key)
             if position <= 9:
@@ -38,6 +41,21 @@ class NavBar(QListWidget):
         self.blockSignals(False)
         keys = self.keys()
         self.select(current if current in keys else (keys[0] if keys else ""))
+
+    def _label(self, key: str) -> str:
+        count = self._badges.get(key, 0)
+        title = self._titles.get(key, key)
+        return f"{title}  ({count if count < 1000 else '999+'})" if count > 0 else title
+
+    def set_badge(self, key: str, count: int) -> None:
+        """A count beside a screen's title (unread conversations...); 0 hides it."""
+        self._badges[key] = count
+        keys = self.keys()
+        if key in keys:
+            self.item(keys.index(key)).setText(self._label(key))
+
+    def badge(self, key: str) -> int:
+        return self._badges.get(key, 0)
 
     def keys(self) -> list[str]:
         return [str(self.item(row).data(KEY_ROLE)) for row in range(self.count())]
