@@ -228,7 +228,10 @@ def test_sales_pipeline_has_the_description_figures(demo: tuple[Runtime, DemoRes
         won = {s.id for s in pipeline.stages if s.kind is StageKind.WON}
         for o in opportunities:
             assert (o.status is OpportunityStatus.WON) == (o.stage_id in won)
-            assert (o.closed_at is not None) == (o.stage_id in won)
+            assert (o.closed_at is not None) == (o.status is not OpportunityStatus.OPEN)
+        lost = [o for o in opportunities if o.status is OpportunityStatus.LOST]
+        assert lost
+        assert all(o.lost_reason for o in lost)
 
 
 def test_stage_history_durations(demo: tuple[Runtime, DemoResult]) -> None:

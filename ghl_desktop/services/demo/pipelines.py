@@ -70,6 +70,11 @@ OFFERINGS = (
 )  # fmt: skip
 COMPETITORS = ("CompetitorCo", "TableMaster Catering", "Urban Feast Events", "Metro Bites")
 DEAL_TYPES = ("New Business", "Upsell", "Renewal")
+LOST_REASONS = ("Went with a competitor", "Budget cut", "No response after proposal",
+                "Event cancelled", "Price too high")  # fmt: skip
+# How many open deals per location ended lost and abandoned (they stay in their stage, as in
+# the product: the outcome is the status, the stage is where the deal stopped).
+LOST_A, ABANDONED_A, LOST_B = 9, 3, 2
 _WON_STAGES = (LifecycleStage.CUSTOMER, LifecycleStage.EVANGELIST)
 
 
@@ -111,6 +116,7 @@ class _Builder:
         # Added after the opportunities are flushed: the flush orders inserts by
         # relationships, and these rows have none.
         self.history: list[OpportunityStageHistory] = []
+        self.open_deals: list[Opportunity] = []
 
     def opportunity(
         self, pipeline: Pipeline, stages: list[PipelineStage], index: int, value: int,
@@ -137,7 +143,23 @@ class _Builder:
         )  # fmt: skip
         self.uow.session.add(opportunity)
         self._history(opportunity, stages[: index + 1], durations, created)
+        if not won and name is None:
+            self.open_deals.append(opportunity)
         return opportunity
+
+    def _close_some(self) -> None:
+        """Some open deals were lost (with a reason) or abandoned, a few days after they
+        entered their stage."""
+        main = self.location.is_main
+        chosen = self.rng.sample(self.open_deals, (LOST_A + ABANDONED_A) if main else LOST_B)
+        for index, deal in enumerate(chosen):
+            lost = index < (LOST_A if main else LOST_B)
+            entered = deal.stage_entered_at or deal.created_at
+            closed = min(entered + timedelta(days=self.rng.uniform(1, 10)), self.now)
+            deal.status = OpportunityStatus.LOST if lost else OpportunityStatus.ABANDONED
+            deal.lost_reason = pick(self.rng, LOST_REASONS) if lost else None
+            deal.closed_at = closed
+            deal.updated_at = max(deal.updated_at, closed)
 
     def _history(
         self, opportunity: Opportunity, path: list[PipelineStage], durations: list[int],
@@ -192,6 +214,7 @@ class _Builder:
                 durations = _durations(rng, index, age)
                 contact = pick(rng, pool)
                 self.opportunity(pipeline, stages, index, value, contact, durations, created)
+        self._close_some()
         session.flush()
         session.add_all(self.history)
 
