@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
+from ghl_desktop.models.conversations import Snippet
 from ghl_desktop.services.inbox.queries import ConversationRow
 from ghl_desktop.ui.screens.inbox import loaders
 from ghl_desktop.ui.screens.inbox.badge import InboxBadge
@@ -52,6 +53,11 @@ def test_inbound_reply_note_status_and_badge(qtbot: QtBot, owner_window: OpenWin
     assert row is not None
     assert row.unread_count == 1
 
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    assert snapshot.sub_account is not None
+    with owner_window.ctx.uows.run_tenant(snapshot.actor, snapshot.sub_account.id) as uow:
+        uow.session.add(Snippet(name="Call back", body="We'll call you on {{contact.phone}}."))
     screen.list.setCurrentIndex(screen.model.index(screen.model.find(conversation_id)))
     qtbot.waitUntil(lambda: screen.current is not None, timeout=WAIT_MS)
     wait_idle(qtbot, owner_window.ctx)
@@ -59,6 +65,9 @@ def test_inbound_reply_note_status_and_badge(qtbot: QtBot, owner_window: OpenWin
     assert "Hi, can I book for <b>Friday</b>?" in screen.thread_view.toPlainText()
     qtbot.waitUntil(lambda: badge.count == before, timeout=WAIT_MS)
 
+    [snippet] = screen.composer.snippets_menu.actions()
+    snippet.trigger()
+    assert screen.composer.body.toPlainText() == f"We'll call you on {PHONE}."
     screen.composer.body.setPlainText("Yes, Friday at 10 works.")
     click(qtbot, screen.composer.send_button)
     qtbot.waitUntil(

@@ -203,6 +203,7 @@ class InboxScreen(Screen):
         authors = {u.id: u.full_name or u.email for u in data.users}
         self.thread_view.show_thread(data.messages, data.notes, authors, data.has_older)
         self.contact_panel.show_conversation(row, data.contact, data.users)
+        self.composer.set_snippets(data.snippets)
         self.composer.set_enabled(
             self.snapshot is not None and self.snapshot.can("conversations.reply")
         )
