@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ghl_desktop.services.inbox.conversations import wake_snoozed
+from ghl_desktop.services.inbox.email_imap import poll_all as poll_imap
 from ghl_desktop.services.maintenance import run_maintenance
 from ghl_desktop.services.outbox.dispatcher import Dispatcher
 from ghl_desktop.services.workflows.engine import tick as workflows_tick
@@ -70,11 +71,16 @@ def maintenance(runtime: Runtime) -> None:
     run_maintenance(runtime.database)
 
 
+def imap_poll(runtime: Runtime) -> None:
+    poll_imap(runtime.uows, runtime.secrets, runtime.data_dir)
+
+
 def default_jobs() -> list[JobSpec]:
     return [
         JobSpec("events.redispatch", 30, redispatch_events),
         JobSpec("outbox.dispatch", 5, dispatch_outbox),
         JobSpec("maintenance", 3600, maintenance),
+        JobSpec("inbox.imap_poll", 60, imap_poll),
         JobSpec("inbox.unsnooze", 60, lambda rt: wake_snoozed(rt.uows)),
         JobSpec("workflows.tick", 10, lambda rt: workflows_tick(rt.uows)),
     ]
