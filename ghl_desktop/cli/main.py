@@ -11,6 +11,7 @@ from typing import Any
 from ghl_desktop import __version__
 from ghl_desktop.cli import (
     crm_commands,
+    inbox_commands,
     outbox_commands,
     pipeline_commands,
     platform_commands,
@@ -29,6 +30,7 @@ COMMAND_MODULES = [
     platform_commands,
     sites_commands,
     crm_commands,
+    inbox_commands,
     pipeline_commands,
     workflow_commands,
     outbox_commands,

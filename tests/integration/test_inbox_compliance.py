@@ -67,8 +67,8 @@ def test_stop_sets_and_start_clears_dnd_for_that_channel_only(
 
 
 def test_help_is_answered_with_the_configured_text_even_under_dnd(runtime, tenant) -> None:
-    update_inbox_settings(runtime.uows, tenant.owner, tenant.sub_account_id,
-                          help_text="Acme Dental: call 555-0100. Reply STOP to opt out.")  # fmt: skip
+    text = "Acme Dental: call 555-0100. Reply STOP to opt out."
+    update_inbox_settings(runtime.uows, tenant.owner, tenant.sub_account_id, help_text=text)
     inbound(runtime, tenant, "STOP", provider_id="1")
     inbound(runtime, tenant, "HELP", provider_id="2")
     with runtime.uows.system(read_only=True) as uow:

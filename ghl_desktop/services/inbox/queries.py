@@ -289,3 +289,21 @@ def unread_counts(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) ->
             conversations=sum(by_channel.values()), mine=int(mine_or_none[0] or 0),
             unassigned=int(mine_or_none[1] or 0), by_channel=by_channel,
         )  # fmt: skip
+
+
+def sub_account_of_conversation(uows: UnitOfWorkFactory, actor: Actor, conversation_id: str) -> str:
+    """The sub-account a conversation belongs to, when ``actor`` may read it; otherwise
+    NotFound exactly as for an id that does not exist."""
+    with uows.system(read_only=True) as uow:
+        sub_account_id = uow.session.scalar(
+            select(Conversation.sub_account_id).where(Conversation.id == conversation_id)
+        )
+    if sub_account_id is None:
+        raise NotFound("conversation", conversation_id)
+    try:
+        with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+            if not uow.can("conversations.read"):
+                raise NotFound("conversation", conversation_id)
+    except NotFound:
+        raise NotFound("conversation", conversation_id) from None
+    return sub_account_id

@@ -22,6 +22,7 @@ from ghl_desktop.models.conversations import (
     SenderType,
 )
 from ghl_desktop.models.crm import Contact
+from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.crm_common import load_contact
 from ghl_desktop.services.inbox.channels import (
     PHONE_CHANNELS,
@@ -37,7 +38,7 @@ from ghl_desktop.services.inbox.events import MessageQueued
 from ghl_desktop.services.inbox.segments import count_segments
 from ghl_desktop.services.inbox.threads import load_conversation, thread_for, touch
 from ghl_desktop.services.outbox import enqueue
-from ghl_desktop.services.uow import UnitOfWork
+from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
 MAX_BODY = {
     ChannelType.SMS: 1600,  # Twilio's limit for one API message (10 segments of 160)
@@ -152,3 +153,18 @@ def queue_outbound(
         )
     )  # fmt: skip
     return message
+
+
+def send(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, *, contact_id: str,
+    channel: str, body: str, subject: str | None = None,
+    attachments: Sequence[Mapping[str, Any]] = (), conversation_id: str | None = None,
+) -> str:  # fmt: skip
+    """``send_message`` in a unit of work of its own (the CLI and the GUI's composer)."""
+    with uows.tenant(actor, sub_account_id) as uow:
+        message_id = send_message(
+            uow, contact_id=contact_id, channel=channel, body=body, subject=subject,
+            attachments=attachments, conversation_id=conversation_id,
+        )  # fmt: skip
+        uow.commit()
+        return message_id
