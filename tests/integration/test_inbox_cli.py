@@ -38,8 +38,9 @@ def world(cli: Cli, tmp_path: Path) -> tuple[Installed, str]:
 
 def test_send_then_list_conversations_and_messages(cli: Cli, world) -> None:
     inst, ann = world
+    body = "Your appointment is tomorrow"
     sent = cli("messages", "send", "--sub-account", inst.sub_a, "--contact", ann,
-               "--channel", "sms", "--body", "Your appointment is tomorrow", "--json").json()  # fmt: skip
+               "--channel", "sms", "--body", body, "--json").json()  # fmt: skip
     assert set(sent) == {"message_id", "status"}
     assert sent["status"] == "queued"
     plain = cli("messages", "send", "--sub-account", inst.sub_a, "--contact", ann,
@@ -56,7 +57,7 @@ def test_send_then_list_conversations_and_messages(cli: Cli, world) -> None:
     sms = next(r for r in rows if r["channel"] == "sms")
     messages = cli("messages", "list", "--conversation", sms["id"], "--json").json()
     assert [(m["direction"], m["status"], m["body"]) for m in messages] == [
-        ("outbound", "queued", "Your appointment is tomorrow")
+        ("outbound", "queued", body)
     ]
     table = cli("conversations", "list", "--sub-account", inst.sub_a)
     assert table.out.splitlines()[0].split()[:4] == ["ID", "CONTACT", "CHANNEL", "STATUS"]
