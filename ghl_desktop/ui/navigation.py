@@ -101,6 +101,10 @@ def _can_read_sites(snapshot: WorkspaceSnapshot) -> bool:
     return snapshot.sub_account is not None and snapshot.can("sites.read")
 
 
+def _can_read_workflows(snapshot: WorkspaceSnapshot) -> bool:
+    return snapshot.sub_account is not None and snapshot.can("workflows.read")
+
+
 class LazyScreen:
     """A screen factory that imports the screen's module on first use, so the app's first
     paint does not wait for every capability's imports (``warm_up`` imports them later,
@@ -171,6 +175,13 @@ def default_screens() -> ScreenRegistry:
             "conversations", "Conversations", 50,
             LazyScreen("ghl_desktop.ui.screens.inbox.inbox_screen", "InboxScreen"),
             _can_read_conversations, badge=_inbox_badge,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
+            "automation", "Automation", 85,
+            LazyScreen("ghl_desktop.ui.screens.workflows.workflows_screen", "WorkflowsScreen"),
+            _can_read_workflows,
         )
     )  # fmt: skip
     registry.register(

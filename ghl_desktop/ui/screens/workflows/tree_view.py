@@ -1,0 +1,140 @@
+"""The workflow as a tree: triggers, then the steps with an if/else's branches as child
+nodes ("Yes" / "No"). Shared by the builder (the draft) and the versions tab (a snapshot)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.services.workflows import registry
+from ghl_desktop.services.workflows.definition import ActionDef, WorkflowDefinition
+
+ROLE = Qt.ItemDataRole.UserRole
+PROBLEM_COLOUR = QColor("#C0392B")
+
+
+@dataclass(frozen=True)
+class Node:
+    """What a tree item stands for. ``kind``: "triggers" (the heading), "trigger", "actions"
+    (the heading: first-level steps go under it), "action", "branch" (an if/else's yes/no)."""
+
+    kind: str
+    item_id: str = ""
+    branch: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.kind, self.item_id, self.branch)
+
+
+def node_of(item: QTreeWidgetItem | None) -> Node | None:
+    if item is None:
+        return None
+    node = item.data(0, ROLE)
+    return node if isinstance(node, Node) else None
+
+
+def make_tree(object_name: str) -> QTreeWidget:
+    tree = QTreeWidget()
+    tree.setObjectName(object_name)
+    tree.setColumnCount(2)
+    tree.setHeaderLabels(["Step", "Type"])
+    tree.setColumnWidth(0, 300)
+    tree.setUniformRowHeights(True)
+    tree.setAccessibleName("Workflow tree")
+    return tree
+
+
+def _type_label(action_type: str) -> str:
+    try:
+        return registry.action_spec(action_type).label
+    except ValidationError:
+        return f"{action_type} (unknown)"
+
+
+def _trigger_label(trigger_type: str) -> str:
+    try:
+        return registry.trigger_spec(trigger_type).label
+    except ValidationError:
+        return f"{trigger_type} (unknown)"
+
+
+def _item(
+    parent: QTreeWidget | QTreeWidgetItem, node: Node, text: str, kind: str
+) -> QTreeWidgetItem:
+    item = QTreeWidgetItem(parent, [text, kind])
+    item.setData(0, ROLE, node)
+    return item
+
+
+def fill_tree(
+    tree: QTreeWidget,
+    definition: WorkflowDefinition,
+    problems: Mapping[str, list[str]] | None = None,
+) -> dict[tuple[str, str, str | None], QTreeWidgetItem]:
+    """Rebuild ``tree`` from ``definition``; items with problems are red with the problems
+    as their tooltip. Returns the items by node key (to restore a selection)."""
+    problems = problems or {}
+    tree.clear()
+    items: dict[tuple[str, str, str | None], QTreeWidgetItem] = {}
+
+    def mark(item: QTreeWidgetItem, item_id: str) -> None:
+        found = problems.get(item_id)
+        if found:
+            item.setForeground(0, QBrush(PROBLEM_COLOUR))
+            item.setToolTip(0, "\n".join(found))
+            item.setText(0, "⚠ " + item.text(0))
+
+    heading = _item(tree, Node("triggers"), "When…", "")
+    items[Node("triggers").key] = heading
+    for trigger in definition.triggers:
+        node = Node("trigger", trigger.id)
+        suffix = "" if trigger.is_active else " (off)"
+        filters = ", ".join(f"{k} = {v}" for k, v in trigger.conditions.items())
+        text = _trigger_label(trigger.type) + suffix + (f" — {filters}" if filters else "")
+        item = _item(heading, node, text, "trigger")
+        mark(item, trigger.id)
+        items[node.key] = item
+    steps = _item(tree, Node("actions"), "Then…", "")
+    items[Node("actions").key] = steps
+
+    def add_chain(parent: QTreeWidgetItem, chain: tuple[ActionDef, ...]) -> None:
+        for action in chain:
+            node = Node("action", action.id)
+            item = _item(parent, node, action.label, _type_label(action.type))
+            mark(item, action.id)
+            items[node.key] = item
+            spec = _spec(action.type)
+            if spec is not None and spec.branches:
+                for label in spec.branch_labels:
+                    branch_node = Node("branch", action.id, label)
+                    branch = _item(item, branch_node, label.capitalize(), "branch")
+                    items[branch_node.key] = branch
+                    add_chain(branch, definition.children(action.id, label))
+            add_chain(item, definition.children(action.id, None))
+
+    add_chain(steps, definition.roots())
+    # Steps the walk above never reached (a wrong branch label, a missing parent) still show,
+    # under their own heading, so they can be found and deleted.
+    lost = [a for a in definition.actions if Node("action", a.id).key not in items]
+    if lost:
+        heading = _item(tree, Node("unreachable"), "Unreachable", "")
+        for action in lost:
+            node = Node("action", action.id)
+            item = _item(heading, node, action.label, _type_label(action.type))
+            mark(item, action.id)
+            items[node.key] = item
+    tree.expandAll()
+    return items
+
+
+def _spec(action_type: str) -> registry.ActionSpec | None:
+    try:
+        return registry.action_spec(action_type)
+    except ValidationError:
+        return None

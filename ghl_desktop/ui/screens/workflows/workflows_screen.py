@@ -1,0 +1,200 @@
+"""Automation: the workflows of the sub-account by folder with their status, and the editor
+of the selected one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ghl_desktop.services.workflows import authoring
+from ghl_desktop.services.workflows.authoring import WorkflowSummary
+from ghl_desktop.ui.context import UiContext
+from ghl_desktop.ui.qt_bridge import Change
+from ghl_desktop.ui.screens.base import Screen
+from ghl_desktop.ui.screens.workflows.access import TOPIC, read_op, write_op
+from ghl_desktop.ui.screens.workflows.editor import WorkflowEditor
+from ghl_desktop.ui.screens.workflows.editor_data import EditorData, load_editor
+from ghl_desktop.ui.screens.workflows.references_dialog import ReferencesDialog
+from ghl_desktop.ui.screens.workflows.workflow_dialog import WorkflowDialog
+from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
+
+ROLE = Qt.ItemDataRole.UserRole
+NO_FOLDER = "No folder"
+STATUS_COLOURS = {"published": "#27AE60", "draft": "#7F8C8D"}
+# Topics that change what a workflow shows: its own, and what its steps refer to.
+TOPICS = (TOPIC, "tag", "contact", "pipeline", "sub_account")
+
+
+def status_label(s: WorkflowSummary) -> str:
+    if s.published_version is None:
+        return "Draft"
+    return f"Published v{s.published_version}" + (" · edited" if s.has_draft_changes else "")
+
+
+class WorkflowsScreen(Screen):
+    def __init__(self, ctx: UiContext, workspace: Workspace) -> None:
+        super().__init__(ctx, workspace)
+        self.setObjectName("WorkflowsScreen")
+        self.heading = QLabel("Workflows")
+        self.heading.setProperty("role", "heading")
+        self.summaries: list[WorkflowSummary] = []
+        self.list = QTreeWidget()
+        self.list.setObjectName("WorkflowList")
+        self.list.setHeaderLabels(["Workflow", "Status", "Steps"])
+        self.list.setColumnWidth(0, 220)
+        self.list.setColumnWidth(1, 140)
+        self.list.setUniformRowHeights(True)
+        self.list.currentItemChanged.connect(lambda *_: self._selected())
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for name, text, action in (
+            ("NewWorkflow", "New…", self.new_workflow),
+            ("EditWorkflow", "Rename / folder…", self.edit_workflow),
+            ("DeleteWorkflow", "Delete", self.delete_workflow),
+            ("References", "Find references…", self.open_references),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(name)
+            button.clicked.connect(action)
+            self.buttons[name] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(row)
+        left_layout.addWidget(self.list, 1)
+        self.editor = WorkflowEditor(ctx)
+        self.editor.changed.connect(self.request_refresh)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.editor)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 5)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.addWidget(self.heading)
+        layout.addWidget(split, 1)
+        self._wanted: str | None = None
+
+    def concerns(self, change: Change) -> bool:
+        current = self.snapshot.sub_account if self.snapshot else None
+        return change.concerns(*TOPICS) and (
+            change.sub_account_id is None
+            or (current is not None and change.sub_account_id == current.id)
+        )
+
+    def workspace_changed(self, _snapshot: WorkspaceSnapshot) -> None:
+        self._wanted = None
+
+    # -- loading -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            return
+        read_op(self.ctx, self, snapshot, authoring.list_workflows, key="list").success(
+            self.show_list
+        ).run()
+
+    def show_list(self, summaries: list[WorkflowSummary]) -> None:
+        self.summaries = summaries
+        wanted = self._wanted or self.current_id()
+        self.list.blockSignals(True)
+        self.list.clear()
+        folders: dict[str, QTreeWidgetItem] = {}
+        chosen: QTreeWidgetItem | None = None
+        for s in summaries:
+            folder = s.folder or NO_FOLDER
+            parent = folders.get(folder)
+            if parent is None:
+                parent = QTreeWidgetItem(self.list, [folder, "", ""])
+                parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+                folders[folder] = parent
+            item = QTreeWidgetItem(parent, [s.name, status_label(s), str(s.step_count)])
+            item.setData(0, ROLE, s.id)
+            colour = STATUS_COLOURS["published" if s.published_version else "draft"]
+            item.setForeground(1, QBrush(QColor(colour)))
+            if s.id == wanted or chosen is None:
+                chosen = item
+        self.list.expandAll()
+        self.list.blockSignals(False)
+        can = self.snapshot is not None and self.snapshot.can(authoring.MANAGE)
+        self.buttons["NewWorkflow"].setEnabled(can)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        self._selected()
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        value = item.data(0, ROLE) if item is not None else None
+        return value if isinstance(value, str) else None
+
+    def current(self) -> WorkflowSummary | None:
+        wid = self.current_id()
+        return next((s for s in self.summaries if s.id == wid), None)
+
+    def select_workflow(self, workflow_id: str) -> None:
+        self._wanted = workflow_id
+        self.request_refresh()
+
+    def _selected(self) -> None:
+        snapshot, wid = self.snapshot, self.current_id()
+        can = snapshot is not None and snapshot.can(authoring.MANAGE)
+        self.buttons["EditWorkflow"].setEnabled(can and wid is not None)
+        self.buttons["DeleteWorkflow"].setEnabled(can and wid is not None)
+        if snapshot is None or wid is None:
+            self.editor.show_nothing(snapshot)
+            return
+        self._wanted = wid
+        read_op(self.ctx, self, snapshot, lambda uow: load_editor(uow, wid), key="editor").success(
+            self._show_editor
+        ).run()
+
+    def _show_editor(self, data: EditorData) -> None:
+        if self.snapshot is not None and data.workflow_id == self.current_id():
+            self.editor.show_data(self.snapshot, data)
+
+    # -- actions -----------------------------------------------------------------------------
+    def new_workflow(self) -> None:
+        if self.snapshot is None:
+            return
+        folders = sorted({s.folder for s in self.summaries if s.folder})
+        dialog = WorkflowDialog(self.ctx, self, self.snapshot, folders)
+        dialog.succeeded.connect(lambda wid: self.select_workflow(str(wid)))
+        dialog.open()
+
+    def edit_workflow(self) -> None:
+        current = self.current()
+        if self.snapshot is None or current is None:
+            return
+        folders = sorted({s.folder for s in self.summaries if s.folder})
+        dialog = WorkflowDialog(self.ctx, self, self.snapshot, folders, current)
+        dialog.open()
+
+    def delete_workflow(self) -> None:
+        wid = self.current_id()
+        if self.snapshot is None or wid is None:
+            return
+        self._wanted = None
+        write_op(
+            self.ctx, self, self.snapshot, lambda uow: authoring.delete_workflow(uow, wid)
+        ).run()
+
+    def open_references(self) -> None:
+        if self.snapshot is None:
+            return
+        dialog = ReferencesDialog(self.ctx, self, self.snapshot)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_workflow.connect(self.select_workflow)
+        dialog.open()

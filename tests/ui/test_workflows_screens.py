@@ -1,0 +1,197 @@
+"""The Automation screen on the demo agency: the list by folder, the tree builder with its
+settings panel, publishing with validation problems, versions and restore, find references."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTreeWidgetItem
+from pytestqt.qtbot import QtBot
+
+from ghl_desktop.services.workflows import publishing
+from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
+from ghl_desktop.ui.screens.workflows.field_editors import ChoiceEditor
+from ghl_desktop.ui.screens.workflows.references_dialog import ReferencesDialog
+from ghl_desktop.ui.screens.workflows.tree_view import Node, node_of
+from ghl_desktop.ui.screens.workflows.workflow_dialog import WorkflowDialog
+from ghl_desktop.ui.screens.workflows.workflows_screen import WorkflowsScreen
+from tests.ui.conftest import WAIT_MS, OpenWindow, click, find_dialog, sign_in
+
+
+def automation(owner_window: OpenWindow, qtbot: QtBot) -> WorkflowsScreen:
+    screen = owner_window.window.open_screen("automation")
+    assert isinstance(screen, WorkflowsScreen)
+    owner_window.settle(qtbot)
+    return screen
+
+
+def _texts(item: QTreeWidgetItem) -> list[str]:
+    return [item.child(i).text(0) for i in range(item.childCount())]
+
+
+def _select_workflow(screen: WorkflowsScreen, qtbot: QtBot, name: str) -> None:
+    items = screen.list.findItems(name, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)
+    assert len(items) == 1, name
+    screen.list.setCurrentItem(items[0])
+    qtbot.waitUntil(lambda: screen.editor.title.text() == name, timeout=WAIT_MS)
+
+
+def test_list_by_folder_and_the_welcome_series_tree(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    folders = [screen.list.topLevelItem(i).text(0) for i in range(screen.list.topLevelItemCount())]
+    assert folders == ["Lead handling", "Onboarding", "Retention", "Sales"]
+    onboarding = screen.list.topLevelItem(1)
+    assert (onboarding.child(0).text(0), onboarding.child(0).text(1)) == (
+        "Welcome Series",
+        "Published v1",
+    )
+    _select_workflow(screen, qtbot, "Welcome Series")
+    builder = screen.editor.builder
+    assert builder.status.text() == "Published — version 1 is live"
+    top = [builder.tree.topLevelItem(i) for i in range(builder.tree.topLevelItemCount())]
+    assert [t.text(0) for t in top] == ["When…", "Then…"]
+    assert _texts(top[0]) == ["Contact created — source = website_form"]
+    email = top[1].child(0)
+    assert email.text(0) == "Send Welcome Email"
+    check = email.child(0).child(0)
+    assert check.text(0) == "Opened Email?"
+    assert _texts(check) == ["Yes", "No"]
+    assert _texts(check.child(0)) == ["Send Product Tips"]
+    assert _texts(check.child(0).child(0)) == ["Add Tag: Engaged"]
+    assert builder.problem_list.item(0).text().startswith("✓ Ready to publish")
+    # The settings panel is generated from the registry: the template is a picker.
+    builder.tree.setCurrentItem(email)
+    editor = builder.settings.editors["template_id"]
+    assert isinstance(editor, ChoiceEditor)
+    assert editor.combo.currentText() == "Welcome Email"
+    assert [screen.editor.tabs.tabText(i) for i in range(3)] == ["Builder", "Versions", "Settings"]
+
+
+def test_build_publish_with_problems_then_fix(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    click(qtbot, screen.buttons["NewWorkflow"])
+    dialog = find_dialog(qtbot, screen, WorkflowDialog)
+    qtbot.keyClicks(dialog.name, "Birthday wishes")
+    dialog.folder.setCurrentText("Retention")
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: screen.editor.title.text() == "Birthday wishes", timeout=WAIT_MS)
+    builder = screen.editor.builder
+    owner_window.settle(qtbot)
+    builder.trigger_type.setCurrentIndex(builder.trigger_type.findData("tag_added"))
+    click(qtbot, builder.buttons["AddTrigger"])
+    qtbot.waitUntil(
+        lambda: (node_of(builder.tree.currentItem()) or Node("")).kind == "trigger", timeout=WAIT_MS
+    )
+    tag = builder.settings.editors["tag"]
+    assert isinstance(tag, ChoiceEditor)
+    tag.combo.setCurrentIndex(tag.combo.findData("VIP Customer"))
+    click(qtbot, builder.settings.save_button)
+    owner_window.settle(qtbot)
+    builder.tree.setCurrentItem(builder.tree.topLevelItem(1))  # "Then…"
+    builder.step_type.setCurrentIndex(builder.step_type.findData("send_email"))
+    click(qtbot, builder.buttons["AddStep"])
+    qtbot.waitUntil(
+        lambda: (node_of(builder.tree.currentItem()) or Node("")).kind == "action", timeout=WAIT_MS
+    )
+    owner_window.settle(qtbot)
+    click(qtbot, builder.buttons["Publish"])
+    owner_window.settle(qtbot)
+    texts = [builder.problem_list.item(i).text() for i in range(builder.problem_list.count())]
+    assert texts[0] == "Not published: fix these first."
+    assert any('Step "send_email": template_id: set one of template_id, body' in t for t in texts)
+    assert builder.status.text() == "Draft — never published"
+    # Fix it in the settings panel and publish again.
+    template = builder.settings.editors["template_id"]
+    assert isinstance(template, ChoiceEditor)
+    template.combo.setCurrentIndex(template.combo.findText("Welcome Email"))
+    builder.settings.name.setText("Happy birthday")
+    click(qtbot, builder.settings.save_button)
+    owner_window.settle(qtbot)
+    click(qtbot, builder.buttons["Publish"])
+    qtbot.waitUntil(
+        lambda: builder.status.text() == "Published — version 1 is live", timeout=WAIT_MS
+    )
+    assert screen.current() is not None
+    assert screen.current().status == "published"  # type: ignore[union-attr]
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    assert snapshot.sub_account is not None
+    with owner_window.ctx.uows.tenant(snapshot.actor, snapshot.sub_account.id) as uow:
+        wid = screen.current_id()
+        assert wid is not None
+        live = publishing.version_definition(uow, wid, 1)
+        assert [(a.name, a.type) for a in live.actions] == [("Happy birthday", "send_email")]
+        assert [t.conditions for t in live.triggers] == [{"tag": "VIP Customer"}]
+
+
+def test_versions_tab_restores_an_older_version(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    _select_workflow(screen, qtbot, "Re-engagement")
+    builder = screen.editor.builder
+    owner_window.settle(qtbot)
+    first = builder.tree.topLevelItem(1).child(0)
+    builder.tree.setCurrentItem(first.child(0))  # the wait under the email
+    click(qtbot, builder.buttons["Delete"])
+    qtbot.waitUntil(
+        lambda: builder.tree.topLevelItem(1).child(0).childCount() == 0, timeout=WAIT_MS
+    )
+    assert "unpublished changes" in builder.status.text()
+    versions = screen.editor.versions
+    screen.editor.tabs.setCurrentWidget(versions)
+    qtbot.waitUntil(lambda: versions.preview.topLevelItemCount() == 2, timeout=WAIT_MS)
+    assert versions.table.item(0, 0).text() == "v1 (live)"
+    click(qtbot, versions.restore_button)
+    qtbot.waitUntil(
+        lambda: versions.message.text() == "Version 1 restored into the draft.", timeout=WAIT_MS
+    )
+    owner_window.settle(qtbot)
+    qtbot.waitUntil(
+        lambda: builder.tree.topLevelItem(1).child(0).childCount() == 1, timeout=WAIT_MS
+    )
+
+
+def test_find_references_dialog(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    click(qtbot, screen.buttons["References"])
+    dialog = find_dialog(qtbot, screen, ReferencesDialog)
+    qtbot.waitUntil(lambda: dialog.value.count() > 0, timeout=WAIT_MS)
+    dialog.value.setCurrentIndex(dialog.value.findData("Needs Nurture"))
+    click(qtbot, dialog.find_button)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT_MS)
+    workflows = sorted(dialog.table.item(r, 0).text() for r in range(2))
+    assert workflows == ["Re-engagement", "Welcome Series"]
+    assert dialog.table.item(0, 4).text() == "draft + live"
+    click(qtbot, dialog.broken_button)
+    qtbot.waitUntil(lambda: dialog.summary.text() == "0 broken reference(s)", timeout=WAIT_MS)
+    dialog.close()
+
+
+def test_extra_tabs_plug_in(owner_window: OpenWindow, qtbot: QtBot):
+    from PySide6.QtWidgets import QLabel
+
+    seen: list[str | None] = []
+
+    class Probe(QLabel):
+        def show_workflow(self, _snapshot: object, workflow_id: str | None) -> None:
+            seen.append(workflow_id)
+
+    register_extra_tab("Probe", lambda _ctx: Probe("probe"))
+    screen = automation(owner_window, qtbot)
+    titles = [screen.editor.tabs.tabText(i) for i in range(screen.editor.tabs.count())]
+    assert "Probe" in titles
+    _select_workflow(screen, qtbot, "Welcome Series")
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1] is not None, timeout=WAIT_MS)
+
+
+def test_staff_sees_workflows_read_only(open_window, ctx, demo, qtbot: QtBot):
+    window = open_window(sign_in(ctx, "jane@restaurant.com", demo.password))
+    screen = automation(window, qtbot)
+    _select_workflow(screen, qtbot, "Welcome Series")
+    window.settle(qtbot)
+    builder = screen.editor.builder
+    assert not screen.buttons["NewWorkflow"].isEnabled()
+    assert not screen.buttons["DeleteWorkflow"].isEnabled()
+    for name in ("Publish", "AddTrigger", "AddStep", "Delete"):
+        assert not builder.buttons[name].isEnabled(), name
+    builder.tree.setCurrentItem(builder.tree.topLevelItem(1).child(0))
+    assert builder.settings.save_button.isHidden()
+    assert screen.buttons["References"].isEnabled()
