@@ -16,6 +16,7 @@ from ghl_desktop.ui.service_status import ServiceStatusRegistry
 
 if TYPE_CHECKING:
     from ghl_desktop.ui.funnel_server_host import FunnelServerHost
+    from ghl_desktop.ui.scheduler_host import SchedulerHostUi
 
 
 @dataclass
@@ -26,6 +27,7 @@ class UiContext:
     status: ServiceStatusRegistry
     prefs: Preferences
     funnel_server: FunnelServerHost | None = None  # started by embedded_services
+    scheduler: SchedulerHostUi | None = None  # started by scheduler_host.start_scheduler
 
     @property
     def uows(self) -> UnitOfWorkFactory:

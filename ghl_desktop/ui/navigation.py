@@ -101,6 +101,10 @@ def _can_read_sites(snapshot: WorkspaceSnapshot) -> bool:
     return snapshot.sub_account is not None and snapshot.can("sites.read")
 
 
+def _can_read_outbox(snapshot: WorkspaceSnapshot) -> bool:
+    return snapshot.sub_account is not None and snapshot.can("outbox.read")
+
+
 def _can_read_workflows(snapshot: WorkspaceSnapshot) -> bool:
     return snapshot.sub_account is not None and snapshot.can("workflows.read")
 
@@ -182,6 +186,13 @@ def default_screens() -> ScreenRegistry:
             "automation", "Automation", 85,
             LazyScreen("ghl_desktop.ui.screens.workflows.workflows_screen", "WorkflowsScreen"),
             _can_read_workflows,
+        )
+    )  # fmt: skip
+    registry.register(
+        ScreenSpec(
+            "outbox", "Outbox", 88,
+            LazyScreen("ghl_desktop.ui.screens.outbox.outbox_screen", "OutboxScreen"),
+            _can_read_outbox,
         )
     )  # fmt: skip
     registry.register(

@@ -79,6 +79,9 @@ class AppShell(QObject):
         self.ctx = UiContext(startup.runtime, self.ops, bridge, ServiceStatusRegistry(), self.prefs)
         watch_core_services(self.ctx)
         start_funnel_server(self.ctx)
+        from ghl_desktop.ui.scheduler_host import start_scheduler
+
+        start_scheduler(self.ctx)
         if startup.auto_actor is not None:
             self.open_main_window(startup.auto_actor)
         else:
@@ -167,6 +170,8 @@ class AppShell(QObject):
         """Wait for running operations, then close the database. Safe to call twice."""
         self._stopping = True
         self.ops.shutdown()
+        if self.ctx is not None and self.ctx.scheduler is not None:
+            self.ctx.scheduler.stop()  # waits for running jobs, hands the lease on
         if self.ctx is not None and self.ctx.funnel_server is not None:
             self.ctx.funnel_server.stop()  # finishes requests in flight, writes queued views
         if self.ctx is not None:

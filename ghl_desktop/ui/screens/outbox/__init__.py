@@ -1,0 +1,1 @@
+"""The Outbox screen: queue, failures, dead letters, the sandbox mailbox and scheduler jobs."""
