@@ -132,6 +132,12 @@ class OpportunityFormDialog(FormDialog):
             self.add_field("History", self.history)
             self._load_history(existing.id)
 
+    def show_error(self, error: Exception) -> None:
+        super().show_error(error)
+        # The base enables every field again: keep the ones that depend on a choice right.
+        self._status_changed()
+        self._follow_up_toggled(self.follow_up.isChecked())
+
     # -- helpers ---------------------------------------------------------------------------
     def _fill_stages(self, stage_id: str | None) -> None:
         self.stage.clear()
