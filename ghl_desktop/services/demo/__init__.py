@@ -18,6 +18,7 @@ from ghl_desktop.services.demo.context import DEMO_PASSWORD, DemoContext
 from ghl_desktop.services.demo.conversations import seed_conversations
 from ghl_desktop.services.demo.crm import seed_crm
 from ghl_desktop.services.demo.integrations import seed_integrations
+from ghl_desktop.services.demo.outbox import seed_outbox
 from ghl_desktop.services.demo.marketing import seed_marketing
 from ghl_desktop.services.demo.payments import seed_payments
 from ghl_desktop.services.demo.pipelines import seed_pipelines
@@ -42,6 +43,7 @@ STEPS: list[Callable[[UnitOfWorkFactory, DemoContext], None]] = [
     seed_tasks_and_notes,
     seed_ai,  # answers on the conversations' webchat channel
     seed_integrations,
+    seed_outbox,  # messages the scheduler sends on the first run
     seed_activity_example,
 ]
 
