@@ -17,6 +17,7 @@ from ghl_desktop.services.demo.calendars import seed_calendars
 from ghl_desktop.services.demo.context import DEMO_PASSWORD, DemoContext
 from ghl_desktop.services.demo.conversations import seed_conversations
 from ghl_desktop.services.demo.crm import seed_crm
+from ghl_desktop.services.demo.inbox_sandbox import seed_sandbox_inbox
 from ghl_desktop.services.demo.integrations import seed_integrations
 from ghl_desktop.services.demo.outbox import seed_outbox
 from ghl_desktop.services.demo.marketing import seed_marketing
@@ -40,6 +41,7 @@ STEPS: list[Callable[[UnitOfWorkFactory, DemoContext], None]] = [
     seed_sites,
     seed_workflows,  # sends the marketing templates, listens to the sites' form
     seed_conversations,
+    seed_sandbox_inbox,  # inbound and replies through the inbox services
     seed_tasks_and_notes,
     seed_ai,  # answers on the conversations' webchat channel
     seed_integrations,
