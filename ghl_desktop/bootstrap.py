@@ -109,6 +109,9 @@ def register_providers(runtime: Runtime) -> None:
     register_email_provider(
         runtime.providers, runtime.uows, runtime.secrets, runtime.clock, runtime.data_dir
     )
+    from ghl_desktop.services.inbox.webchat_delivery import register_webchat_provider
+
+    register_webchat_provider(runtime.providers)
 
 
 def register_subscribers(runtime: Runtime) -> None:

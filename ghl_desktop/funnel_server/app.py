@@ -31,6 +31,7 @@ from ghl_desktop.funnel_server.middleware import (
 from ghl_desktop.funnel_server.pages import HTML, health, not_found, preview, static_asset
 from ghl_desktop.funnel_server.posts import handle_post
 from ghl_desktop.funnel_server.state import SiteState
+from ghl_desktop.funnel_server.webchat_routes import ROUTES as WEBCHAT_ROUTES
 from ghl_desktop.services.sites.rendering import render_message
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def create_app(state: SiteState) -> ASGIApp:
             Route("/_preview/{page_id}", preview, methods=["GET", "HEAD"]),
             *ICS_ROUTES,
             *EMAIL_ROUTES,
+            *WEBCHAT_ROUTES,
             *TWILIO_ROUTES,
             Route("/{path:path}", _post_or_missing, methods=["GET", "HEAD", "POST"]),
         ],
