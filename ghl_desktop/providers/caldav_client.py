@@ -90,7 +90,7 @@ class CalDavCalendar:
             password=settings.password,
             timeout=TIMEOUT_SECONDS,
         )
-        self._calendar = self._client.calendar(url=self.url)  # type: ignore[no-untyped-call]
+        self._calendar = self._client.calendar(url=self.url)  # type: ignore[no-untyped-call,unused-ignore]
 
     def close(self) -> None:
         self._client.close()
@@ -112,7 +112,7 @@ class CalDavCalendar:
     def _suggestions(self) -> str:
         """Name the calendars the account has, when the server tells (best effort)."""
         try:
-            calendars = self._client.principal().get_calendars()  # type: ignore[no-untyped-call]
+            calendars = self._client.principal().get_calendars()  # type: ignore[no-untyped-call,unused-ignore]
         except Exception:
             return ""
         urls = [str(c.url) for c in calendars][:5]

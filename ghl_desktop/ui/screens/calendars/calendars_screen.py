@@ -13,7 +13,9 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
+from ghl_desktop.ui.screens.calendars.calendar_settings import CalendarSettings
 from ghl_desktop.ui.screens.calendars.schedule_view import ScheduleView
+from ghl_desktop.ui.screens.calendars.services_panel import ServicesPanel
 from ghl_desktop.ui.workspace import Workspace
 
 TOPICS = ("appointment", "appointments", "calendar", "calendars", "service", "availability")
@@ -39,7 +41,12 @@ class CalendarsScreen(Screen):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("CalendarTabs")
         self.tabs.addTab(self.schedule, "Schedule")
-        self.settings = None
+        self.settings = CalendarSettings(ctx)
+        self.settings.changed.connect(self.request_refresh)
+        self.tabs.addTab(self.settings, "Calendars")
+        self.services = ServicesPanel(ctx)
+        self.services.changed.connect(self.request_refresh)
+        self.tabs.addTab(self.services, "Services")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.addWidget(heading)
@@ -67,6 +74,8 @@ class CalendarsScreen(Screen):
             return
         self.overview = data
         self.schedule.show_overview(snapshot, data)
+        self.settings.show_overview(snapshot, data)
+        self.services.show_services(snapshot)
 
     # -- appointments ---------------------------------------------------------------------
     def open_appointment(self, appointment_id: str) -> None:
