@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ghl_desktop.providers.caldav_client import connect as caldav_connect
+from ghl_desktop.services.calendars.sync.engine import sync_due
 from ghl_desktop.services.inbox.conversations import wake_snoozed
 from ghl_desktop.services.inbox.email_imap import poll_all as poll_imap
 from ghl_desktop.services.maintenance import run_maintenance
@@ -75,11 +77,17 @@ def imap_poll(runtime: Runtime) -> None:
     poll_imap(runtime.uows, runtime.secrets, runtime.data_dir)
 
 
+def calendar_sync(runtime: Runtime) -> None:
+    """Two-way CalDAV sync of every connected calendar not synced in the last 5 minutes."""
+    sync_due(runtime.uows, runtime.secrets, caldav_connect)
+
+
 def default_jobs() -> list[JobSpec]:
     return [
         JobSpec("events.redispatch", 30, redispatch_events),
         JobSpec("outbox.dispatch", 5, dispatch_outbox),
         JobSpec("maintenance", 3600, maintenance),
+        JobSpec("calendar.sync", 60, calendar_sync),
         JobSpec("inbox.imap_poll", 60, imap_poll),
         JobSpec("inbox.unsnooze", 60, lambda rt: wake_snoozed(rt.uows)),
         JobSpec("workflows.tick", 10, lambda rt: workflows_tick(rt.uows)),

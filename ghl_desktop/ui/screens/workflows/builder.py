@@ -60,40 +60,52 @@ class BuilderPanel(QWidget):
             header.addWidget(self._button(name, text))
         self.buttons["Publish"].setProperty("role", "primary")
         self.trigger_type = QComboBox()
+        self.trigger_type.setMinimumContentsLength(20)
+        self.trigger_type.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.trigger_type.setObjectName("TriggerType")
         for spec in registry.trigger_specs():
             self.trigger_type.addItem(f"{spec.group}: {spec.label}", spec.type)
         self.step_type = QComboBox()
+        self.step_type.setMinimumContentsLength(20)
+        self.step_type.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.step_type.setObjectName("StepType")
         for aspec in registry.action_specs():
             self.step_type.addItem(f"{aspec.group}: {aspec.label}", aspec.type)
         tools = QHBoxLayout()
-        tools.addWidget(self.trigger_type)
+        tools.addWidget(self.trigger_type, 1)
         tools.addWidget(self._button("AddTrigger", "Add trigger"))
-        tools.addSpacing(12)
-        tools.addWidget(self.step_type)
-        for name, text in (
-            ("AddStep", "Add under"),
-            ("AddAfter", "Add after"),
-            ("MoveUp", "Move up"),
-            ("MoveDown", "Move down"),
-            ("Delete", "Delete"),
-        ):
-            tools.addWidget(self._button(name, text))
-        tools.addStretch(1)
+        tools.addSpacing(16)
+        tools.addWidget(self.step_type, 1)
+        tools.addWidget(self._button("AddStep", "Add under"))
+        tools.addWidget(self._button("AddAfter", "Add after"))
+        # Below the tree: what acts on the selected item.
+        item_tools = QHBoxLayout()
+        for name, text in (("MoveUp", "Move up"), ("MoveDown", "Move down"), ("Delete", "Delete")):
+            item_tools.addWidget(self._button(name, text))
+        item_tools.addStretch(1)
         self.tree = make_tree("WorkflowTree")
         self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
         self.settings = SettingsPanel()
         self.settings.save_requested.connect(self.save_item)
+        tree_box = QWidget()
+        tree_layout = QVBoxLayout(tree_box)
+        tree_layout.setContentsMargins(0, 0, 0, 0)
+        tree_layout.addWidget(self.tree, 1)
+        tree_layout.addLayout(item_tools)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.tree)
+        split.addWidget(tree_box)
         split.addWidget(self.settings)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([420, 480])
         split.setChildrenCollapsible(False)
         self.problem_list = QListWidget()
         self.problem_list.setObjectName("ProblemList")
-        self.problem_list.setMaximumHeight(110)
+        self.problem_list.setMaximumHeight(90)
         self.problem_list.itemActivated.connect(self._go_to_problem)
         self.problem_list.itemClicked.connect(self._go_to_problem)
         layout = QVBoxLayout(self)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.services.workflows import registry
@@ -44,7 +44,11 @@ def make_tree(object_name: str) -> QTreeWidget:
     tree.setObjectName(object_name)
     tree.setColumnCount(2)
     tree.setHeaderLabels(["Step", "Type"])
-    tree.setColumnWidth(0, 300)
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+    header.resizeSection(1, 110)
     tree.setUniformRowHeights(True)
     tree.setAccessibleName("Workflow tree")
     return tree

@@ -51,17 +51,17 @@ class WorkflowsScreen(Screen):
         self.list = QTreeWidget()
         self.list.setObjectName("WorkflowList")
         self.list.setHeaderLabels(["Workflow", "Status", "Steps"])
-        self.list.setColumnWidth(0, 220)
-        self.list.setColumnWidth(1, 140)
+        self.list.setColumnWidth(0, 170)
+        self.list.setColumnWidth(1, 110)
         self.list.setUniformRowHeights(True)
         self.list.currentItemChanged.connect(lambda *_: self._selected())
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for name, text, action in (
             ("NewWorkflow", "New…", self.new_workflow),
-            ("EditWorkflow", "Rename / folder…", self.edit_workflow),
+            ("EditWorkflow", "Edit…", self.edit_workflow),
             ("DeleteWorkflow", "Delete", self.delete_workflow),
-            ("References", "Find references…", self.open_references),
+            ("References", "References…", self.open_references),
         ):
             button = QPushButton(text)
             button.setObjectName(name)
@@ -79,8 +79,9 @@ class WorkflowsScreen(Screen):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.editor)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 5)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([330, 1000])
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
