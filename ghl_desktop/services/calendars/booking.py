@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ghl_desktop.core.errors import Conflict, NotFound, ValidationError
+from ghl_desktop.core.ids import new_id
 from ghl_desktop.models.calendars import Appointment, AppointmentStatus, Calendar
 from ghl_desktop.services.calendars import availability as av
 from ghl_desktop.services.calendars.events import (
@@ -150,9 +151,11 @@ def book(
     contact_id: str | None = None, invitee: Invitee | None = None,
     invitee_timezone: str = "UTC", notes: str = "", booked_via: str = "desktop",
     enforce_availability: bool = True, sub_account_id: str | None = None,
+    appointment_id: str | None = None,
 ) -> AppointmentInfo:  # fmt: skip
     """Book ``service`` on the calendar at ``start_at`` for a contact (given, or matched or
-    created from ``invitee``). Raises Conflict when the time is taken or not offered."""
+    created from ``invitee``). Raises Conflict when the time is taken or not offered.
+    ``appointment_id`` lets a caller choose the new row's id (a retried post finds it)."""
     uow.require("calendars.manage")
     sub = tenant_of(uow, sub_account_id)
     av.parse_zone(invitee_timezone, "timezone")
@@ -173,7 +176,8 @@ def book(
     assignees = _choose(uow, calendar, service, start, enforce=enforce_availability)
     who = " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.email or ""
     appointment = Appointment(
-        sub_account_id=sub, calendar_id=calendar.id, contact_id=contact.id,
+        id=appointment_id or new_id(), sub_account_id=sub, calendar_id=calendar.id,
+        contact_id=contact.id,
         service_id=service.id, assigned_user_id=assignees[0], start_at=start,
         end_at=start + timedelta(minutes=service.duration_minutes),
         status=AppointmentStatus.SCHEDULED, title=f"{service.name} — {who}".strip(" —"),
