@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from ghl_desktop.funnel_server.booking import ROUTES as BOOKING_ROUTES
 from ghl_desktop.funnel_server.email_routes import ROUTES as EMAIL_ROUTES
 from ghl_desktop.funnel_server.hot_path import PageServer
 from ghl_desktop.funnel_server.ics_feed import ROUTES as ICS_ROUTES
@@ -96,6 +97,7 @@ def create_app(state: SiteState) -> ASGIApp:
             Route("/_assets/{name}", static_asset, methods=["GET", "HEAD"]),
             Route("/_preview/{page_id}", preview, methods=["GET", "HEAD"]),
             *ICS_ROUTES,
+            *BOOKING_ROUTES,
             *EMAIL_ROUTES,
             *WEBCHAT_ROUTES,
             *TWILIO_ROUTES,
