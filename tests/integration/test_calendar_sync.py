@@ -15,6 +15,7 @@ from ghl_desktop.models.calendars import (
     Calendar,
     CalendarExternalEvent,
 )
+from ghl_desktop.models.system import DomainEventRecord
 from ghl_desktop.providers.caldav_client import connect
 from ghl_desktop.services.calendars.sync import connection
 from ghl_desktop.services.calendars.sync.engine import sync_calendar
@@ -22,7 +23,13 @@ from ghl_desktop.services.calendars.sync.ical import appointment_uid
 from ghl_desktop.services.calendars.sync.port import ConnectionSettings
 from tests.caldav_server import RadicaleServer, radicale_server
 from tests.conftest import make_tenant
-from tests.integration.model_builders import appointment, calendar, contact, tenant_uow
+from tests.integration.model_builders import (
+    appointment,
+    calendar,
+    contact,
+    service,
+    tenant_uow,
+)
 from tests.speed import fast_password_hashing
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -63,7 +70,10 @@ class World:
         self.server = server
         self.remote = connect(ConnectionSettings(self.url, server.username, server.password))
         with tenant_uow(runtime, self.t) as uow:
-            self.calendar_id = calendar(uow, timezone="Europe/Berlin").id
+            self.calendar_id = calendar(
+                uow, timezone="Europe/Berlin", owner_user_id=self.t.owner.user_id
+            ).id
+            self.service_id = service(uow, duration_minutes=30).id
             self.contact_id = contact(uow, first_name="Grace", last_name="Hopper").id
             uow.commit()
         connection.configure(
@@ -82,7 +92,7 @@ class World:
             row = appointment(
                 uow, uow.session.get_one(Calendar, self.calendar_id),
                 contact_id=self.contact_id, start_at=start, end_at=start + timedelta(minutes=30),
-                title=title, assigned_user_id=self.t.owner.user_id,
+                title=title, assigned_user_id=self.t.owner.user_id, service_id=self.service_id,
             )  # fmt: skip
             uow.commit()
             return row.id
@@ -174,6 +184,11 @@ def test_push_then_remote_move_updates_the_appointment(world: World) -> None:
     report = world.sync()
     assert report.moved_locally == 1
     assert world.appointment(appointment_id).start_at == moved
+    with tenant_uow(world.rt, world.t) as uow:  # moved like a reschedule in the app
+        names = uow.session.scalars(
+            select(DomainEventRecord.name).where(DomainEventRecord.name.like("appointment.%"))
+        ).all()
+        assert "appointment.rescheduled" in names
     assert world.busy() == []  # our own appointment never becomes a busy block
 
 
@@ -208,6 +223,9 @@ def test_remote_delete_cancels_the_appointment(world: World) -> None:
     stored = world.appointment(appointment_id)
     assert stored.status == AppointmentStatus.CANCELLED
     assert "external calendar" in stored.cancellation_reason
+    with tenant_uow(world.rt, world.t) as uow:
+        names = uow.session.scalars(select(DomainEventRecord.name)).all()
+        assert "appointment.cancelled" in names
     assert world.sync().pushed == 0  # not pushed again
 
 

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
+from ghl_desktop.core.errors import Conflict, ValidationError
 from ghl_desktop.models.calendars import Appointment, AppointmentStatus, CalendarExternalEvent
+from ghl_desktop.services.calendars import booking
 from ghl_desktop.services.calendars.sync.connection import SOURCE
 from ghl_desktop.services.calendars.sync.ical import RemoteEvent, appointment_id_of, parse_events
 from ghl_desktop.services.calendars.sync.port import RemoteObject
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 REMOTE_DELETED = "Deleted in the external calendar (CalDAV sync)"
 REMOTE_CANCELLED = "Cancelled in the external calendar (CalDAV sync)"
+OPEN = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 
 
 @dataclass
@@ -66,11 +69,13 @@ def _is_live(appointment: Appointment) -> bool:
 
 
 def _cancel(context: PullContext, appointment: Appointment, reason: str) -> None:
-    """Cancelled through the remote calendar; the activity log records the field changes."""
-    if not _is_live(appointment):
+    """Cancelled through the remote calendar, like a cancel in the app (event, reminders
+    withdrawn, activity log). Completed or no-show appointments are history: left alone."""
+    if not _is_live(appointment) or appointment.status not in OPEN:
         return
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancellation_reason = reason
+    booking.cancel(
+        context.uow, appointment.id, reason=reason, sub_account_id=context.uow.sub_account_id
+    )
     appointment.external_etag = None
     context.pushed.pop(appointment.id, None)  # nothing left to delete remotely
     context.report.cancelled_locally += 1
@@ -143,9 +148,7 @@ def _reconcile_appointment(
     event = events[0]
     if (event.starts_at, event.ends_at) == (appointment.start_at, appointment.end_at):
         return
-    if _is_free(context.uow, appointment, event.starts_at, event.ends_at):
-        appointment.start_at = event.starts_at
-        appointment.end_at = event.ends_at
+    if _move(context, appointment, event):
         context.report.moved_locally += 1
         entry["fp"] = ""  # re-push once so the remote copy carries our summary and status
         return
@@ -155,6 +158,28 @@ def _reconcile_appointment(
         f" {appointment.start_at:%Y-%m-%d %H:%M} UTC here and was put back there"
     )
     entry["fp"] = ""  # differs from any fingerprint: the local version is pushed back
+
+
+def _move(context: PullContext, appointment: Appointment, event: RemoteEvent) -> bool:
+    """Move to the remote start when the person is free then (open hours do not matter: the
+    owner moved it on purpose). Through the booking service when the appointment has a
+    service (same length, reminders re-planned, AppointmentRescheduled); otherwise by hand."""
+    if appointment.status not in OPEN:
+        return False
+    if appointment.service_id is None:
+        if not _is_free(context.uow, appointment, event.starts_at, event.ends_at):
+            return False
+        appointment.start_at, appointment.end_at = event.starts_at, event.ends_at
+        return True
+    try:
+        with context.uow.session.begin_nested():
+            booking.reschedule(
+                context.uow, appointment.id, event.starts_at, enforce_availability=False,
+                sub_account_id=context.uow.sub_account_id,
+            )  # fmt: skip
+    except (Conflict, ValidationError):
+        return False
+    return True
 
 
 def _is_free(uow: UnitOfWork, appointment: Appointment, start: datetime, end: datetime) -> bool:
