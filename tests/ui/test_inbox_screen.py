@@ -116,9 +116,8 @@ def test_filters_and_sms_counter(qtbot: QtBot, owner_window: OpenWindow) -> None
 
 def test_channels_tab_saves_and_tests_smtp(qtbot: QtBot, owner_window: OpenWindow) -> None:
     screen = open_inbox(qtbot, owner_window)
-    tab = screen.channels_tab
+    tab = screen.open_channels()
     assert isinstance(tab, ChannelsTab)
-    screen.tabs.setCurrentWidget(tab)
     wait_idle(qtbot, owner_window.ctx)
     tab.smtp_host.setText("127.0.0.1")
     tab.from_address.setText("not an address")
@@ -138,3 +137,18 @@ def test_channels_tab_saves_and_tests_smtp(qtbot: QtBot, owner_window: OpenWindo
     assert box.messages[0]["To"] == "me@agency.test"
     click(qtbot, tab.test_imap_button)  # no IMAP server given
     qtbot.waitUntil(lambda: tab.result.text().startswith("✗ Imap.host"), timeout=WAIT_MS)
+
+
+def test_webchat_embed_code_and_origins(qtbot: QtBot, owner_window: OpenWindow) -> None:
+    screen = open_inbox(qtbot, owner_window)
+    tab = screen.open_channels()
+    assert isinstance(tab, ChannelsTab)
+    box = tab.webchat
+    qtbot.waitUntil(lambda: "/_webchat/widget.js?key=wc_" in box.snippet.text(), timeout=WAIT_MS)
+    box.origins.setPlainText("not-a-site")
+    click(qtbot, box.save_button)
+    qtbot.waitUntil(lambda: box.result.text().startswith("✗ Allowed_origins"), timeout=WAIT_MS)
+    box.origins.setPlainText("https://www.Acme.test/\nhttps://shop.acme.test")
+    click(qtbot, box.save_button)
+    qtbot.waitUntil(lambda: box.result.text().startswith("✓"), timeout=WAIT_MS)
+    assert box.origins.toPlainText() == "https://www.acme.test\nhttps://shop.acme.test"

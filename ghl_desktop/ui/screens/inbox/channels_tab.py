@@ -27,6 +27,7 @@ from ghl_desktop.services.inbox import email_imap, email_settings, twilio_settin
 from ghl_desktop.services.inbox.email_settings import EmailChannel
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, WriteOp, describe_error
+from ghl_desktop.ui.screens.inbox.webchat_box import WebchatBox
 from ghl_desktop.ui.workspace import Workspace
 
 
@@ -120,6 +121,8 @@ class ChannelsTab(QScrollArea):
         layout.addWidget(imap)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
+        self.webchat = WebchatBox(ctx, workspace)
+        layout.addWidget(self.webchat)
         layout.addWidget(self._twilio_box())
         layout.addStretch(1)
         self.setWidget(body)
@@ -165,6 +168,7 @@ class ChannelsTab(QScrollArea):
 
     def refresh(self) -> None:
         if (who := self._who()) is not None:
+            self.webchat.refresh()
             ReadOp(self.ctx.ops, self, lambda: _load(*who), key="email-channel").success(
                 self._show
             ).run()

@@ -3,7 +3,7 @@ channel setup tab. Everything the screen reads or writes runs as a background op
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
@@ -36,6 +36,9 @@ from ghl_desktop.ui.screens.inbox.simulate_dialog import SimulateInboundDialog
 from ghl_desktop.ui.screens.inbox.thread_view import ThreadView
 from ghl_desktop.ui.widgets.plain_label import PlainLabel
 from ghl_desktop.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ghl_desktop.ui.screens.inbox.channels_tab import ChannelsTab
 
 TOPICS = ("message", "conversation", "contact", "outbox")
 
@@ -92,6 +95,7 @@ class InboxScreen(Screen):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.current: ThreadData | None = None
+        self._counts_due = False
         self._select_id: str | None = None
         self.filters.changed.connect(lambda _f: self.reload_list())
         self.list.selectionModel().currentChanged.connect(lambda cur, _p: self._open_index(cur))
@@ -119,6 +123,8 @@ class InboxScreen(Screen):
         self.contact_panel.clear()
         self.composer.set_enabled(False)
         self._add_channels_tab()
+        if self.channels_tab is not None and self.tabs.currentWidget() is self.channels_tab:
+            self.open_channels()
 
     def refresh(self) -> None:
         self._select_id = self.current.conversation.id if self.current else self._select_id
@@ -134,19 +140,37 @@ class InboxScreen(Screen):
         snapshot = self.snapshot
         can_manage = bool(snapshot and snapshot.sub_account and snapshot.can("settings.manage"))
         if can_manage and self.channels_tab is None:
-            from ghl_desktop.ui.screens.inbox.channels_tab import ChannelsTab
-
-            self.channels_tab = ChannelsTab(self.ctx, self.workspace)
+            # An empty page until first opened: the inbox opens without building the forms.
+            self.channels_tab = QWidget()
             self.tabs.addTab(self.channels_tab, "Channels")
         elif not can_manage and self.channels_tab is not None:
             self.tabs.removeTab(self.tabs.indexOf(self.channels_tab))
             self.channels_tab.deleteLater()
             self.channels_tab = None
 
+    def open_channels(self) -> ChannelsTab:
+        """Show the channel setup tab (built on first use) and return it."""
+        from ghl_desktop.ui.screens.inbox.channels_tab import ChannelsTab
+
+        if not isinstance(self.channels_tab, ChannelsTab):
+            placeholder = self.channels_tab
+            self.channels_tab = ChannelsTab(self.ctx, self.workspace)
+            if placeholder is not None:
+                index = self.tabs.indexOf(placeholder)
+                self.tabs.blockSignals(True)
+                self.tabs.removeTab(index)
+                self.tabs.insertTab(index, self.channels_tab, "Channels")
+                self.tabs.blockSignals(False)
+                placeholder.deleteLater()
+            else:
+                self.tabs.addTab(self.channels_tab, "Channels")
+        self.tabs.setCurrentWidget(self.channels_tab)
+        self.channels_tab.refresh()
+        return self.channels_tab
+
     def _tab_changed(self, _index: int) -> None:
-        refresh = getattr(self.tabs.currentWidget(), "refresh", None)
-        if self.tabs.currentWidget() is self.channels_tab and callable(refresh):
-            refresh()
+        if self.channels_tab is not None and self.tabs.currentWidget() is self.channels_tab:
+            self.open_channels()
 
     # -- the list --------------------------------------------------------------------------
     def reload_list(self) -> None:
@@ -159,11 +183,21 @@ class InboxScreen(Screen):
             ReadOp(self.ctx.ops, self, lambda: loaders.load_page(rt, actor, sub, flt, cursor),
                    key="inbox-page").success(done).run()  # fmt: skip
 
+        self._counts_due = True  # read after the first page: the list paints first
         self.model.reload(loader)
-        ReadOp(self.ctx.ops, self, lambda: queries.unread_counts(rt.uows, actor, sub),
+
+    def _load_counts(self) -> None:
+        snapshot, sub = self.snapshot, self._sub_account_id()
+        if snapshot is None or sub is None:
+            return
+        uows, actor = self.ctx.uows, snapshot.actor
+        ReadOp(self.ctx.ops, self, lambda: queries.unread_counts(uows, actor, sub),
                key="inbox-counts").success(self.filters.show_counts).run()  # fmt: skip
 
     def _page_loaded(self, count: int) -> None:
+        if self._counts_due:
+            self._counts_due = False
+            self._load_counts()
         more = "+" if self.model.has_more else ""
         self.list_summary.setText(f"{count}{more} conversations" if count else "No conversations")
         if self._select_id is not None:
