@@ -28,8 +28,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from ghl_desktop.core.clock import Clock
+from ghl_desktop.models.crm import Contact
 from ghl_desktop.models.workflows import ActionExecutionStatus as StepStatus
 from ghl_desktop.models.workflows import WorkflowActionExecution as Step
+from ghl_desktop.models.workflows import WorkflowExecution
 from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.steps import run_step
@@ -57,9 +59,12 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class Claim:
+    """A claimed step: ``claimed_at`` (its ``started_at``) is the claim's token - a process
+    that took the step over after the lease expired claimed it at another instant."""
+
     step_id: str
     sub_account_id: str
-    attempts: int
+    claimed_at: datetime
 
 
 def _due(now: datetime, lease: timedelta) -> object:
@@ -88,54 +93,59 @@ def claim(
             .where(Step.id.in_(ids), _due(now, lease))  # type: ignore[arg-type]
             .values(status=StepStatus.RUNNING, started_at=now, attempts=Step.attempts + 1,
                     updated_at=now)
-            .returning(Step.id, Step.sub_account_id, Step.attempts)
+            .returning(Step.id, Step.sub_account_id)
             .execution_options(synchronize_session=False)
         ).all()  # fmt: skip
         uow.commit()
-    return [Claim(r[0], r[1], r[2]) for r in rows]
+    return [Claim(r[0], r[1], now) for r in rows]
 
 
-def _still_ours(uow: UnitOfWork, claim_: Claim) -> Step | None:
-    """Re-assert the claim (and lock the row on PostgreSQL) before running the step."""
-    result = uow.session.execute(
-        update(Step)
-        .where(
-            Step.id == claim_.step_id,
-            Step.status == StepStatus.RUNNING,
-            Step.attempts == claim_.attempts,
+def _still_ours(uow: UnitOfWork, group: list[Claim]) -> list[Step]:
+    """Re-assert the claims (and lock the rows on PostgreSQL) before running the steps; load
+    them with their executions and contacts in three queries instead of three per step."""
+    claimed_at = group[0].claimed_at
+    ids = [c.step_id for c in group]
+    owned = list(
+        uow.session.scalars(
+            update(Step)
+            .where(
+                Step.id.in_(ids), Step.status == StepStatus.RUNNING, Step.started_at == claimed_at
+            )
+            .values(status=StepStatus.RUNNING)
+            .returning(Step.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=StepStatus.RUNNING)
-        .execution_options(synchronize_session=False)
     )
-    if not getattr(result, "rowcount", 0):
-        return None
-    return uow.session.get(Step, claim_.step_id)
+    if not owned:
+        return []
+    steps = {s.id: s for s in uow.session.scalars(select(Step).where(Step.id.in_(owned)))}
+    runs = list(
+        uow.session.scalars(
+            select(WorkflowExecution).where(
+                WorkflowExecution.id.in_({s.workflow_execution_id for s in steps.values()})
+            )
+        )
+    )
+    people = list(
+        uow.session.scalars(select(Contact).where(Contact.id.in_({r.contact_id for r in runs})))
+    )
+    # The identity map holds objects weakly: keep the preloaded rows alive for the batch.
+    uow.session.info["workflow_batch"] = (runs, people)
+    return [steps[i] for i in ids if i in steps]
 
 
 def run_claims(uows: UnitOfWorkFactory, claims: Iterable[Claim], summary: RunSummary) -> None:
-    by_tenant: dict[str, list[Claim]] = defaultdict(list)
+    groups: dict[tuple[str, datetime], list[Claim]] = defaultdict(list)
     for c in claims:
-        by_tenant[c.sub_account_id].append(c)
-    for sub_account_id, group in by_tenant.items():
+        groups[(c.sub_account_id, c.claimed_at)].append(c)
+    for (sub_account_id, _at), group in groups.items():
         with uows.tenant(SYSTEM, sub_account_id) as uow:
-            for c in group:
-                step = _still_ours(uow, c)
-                if step is None:
-                    summary.lost += 1
-                    continue
-                summary.outcomes[_run_guarded(uow, step)] += 1
+            steps = _still_ours(uow, group)
+            summary.lost += len(group) - len(steps)
+            for step in steps:
+                summary.outcomes[run_step(uow, step)] += 1
+            uow.session.info.pop("workflow_batch", None)
             uow.commit()
-
-
-def _run_guarded(uow: UnitOfWork, step: Step) -> str:
-    """A bug while scheduling what follows must not sink the other steps of the batch: that
-    step alone is rolled back and retried after its lease."""
-    try:
-        with uow.session.begin_nested():
-            return run_step(uow, step)
-    except Exception:
-        log.exception("workflow step %s could not be run", step.id)
-        return "error"
 
 
 def run_due(

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from ghl_desktop.core.errors import NotFound
 from ghl_desktop.models.crm import Contact
 from ghl_desktop.models.tenancy import SubAccount
@@ -61,9 +59,10 @@ class StepContext:
     @property
     def contact(self) -> Contact:
         if self._contact is None:
-            found = self.uow.session.scalar(
-                select(Contact).where(Contact.id == self.execution.contact_id)
-            )
+            # A contact the executor preloaded for the batch comes from the identity map.
+            found = self.uow.session.get(Contact, self.execution.contact_id)
+            if found is not None and found.deleted_at is not None:
+                found = None
             if found is None:
                 raise NotFound("contact", self.execution.contact_id)
             self._contact = found

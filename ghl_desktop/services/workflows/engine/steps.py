@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,50 +70,72 @@ def _time_zone(uow: UnitOfWork, sub_account_id: str) -> str:
     return sub.timezone if sub is not None else "UTC"
 
 
-def schedule_step(
-    uow: UnitOfWork, execution: WorkflowExecution, action: ActionDef, base: datetime,
-    *, result: dict[str, Any] | None = None,
-) -> WorkflowActionExecution:  # fmt: skip
-    """Create the pending row of ``action`` due at ``base`` (a wait: at its computed end)."""
-    now = uow.clock.now()
+@dataclass(frozen=True)
+class NewStep:
+    """The row of a step the run just reached, and what it means for the execution."""
+
+    values: dict[str, Any]
+    waits: bool  # the execution is now waiting (a wait, or a goal waiting for its event)
+    error: str | None  # bad wait settings: the step is created failed
+
+
+def new_step(
+    sub_account_id: str, execution_id: str, action: ActionDef, base: datetime, now: datetime,
+    tz_name: str | None, *, paused: bool = False, result: dict[str, Any] | None = None,
+) -> NewStep:  # fmt: skip
+    """The pending row of ``action`` due at ``base`` (a wait: at its computed end)."""
     due, status, error = base, StepStatus.PENDING, None
     values: dict[str, Any] = dict(result or {})
     if action.type == "wait":
         try:
-            plan = plan_wait(action.settings, base, _time_zone(uow, execution.sub_account_id))
+            plan = plan_wait(action.settings, base, tz_name)
             due = plan.due
             values.update(plan.as_result())
         except DomainError as exc:
             status, error = StepStatus.FAILED, str(exc)
     parked = action.type == "goal" and "resumed_by" not in values
+    due_or_none: datetime | None = due
     if parked:
         # A goal waits, without a due time, for its event (signals.py wakes it).
         values["goal"] = {
             "event_type": str(action.settings.get("event_type") or ""),
             "event_filters": dict(action.settings.get("event_filters") or {}),
         }
-    if parked:
-        due_or_none: datetime | None = None
-    elif execution.status == ExecutionStatus.PAUSED:
+        due_or_none = None
+    elif paused:
         values["paused_due"] = due.isoformat()
         due_or_none = None
-    else:
-        due_or_none = due
-    row = WorkflowActionExecution(
-        id=new_id(), sub_account_id=execution.sub_account_id,
-        workflow_execution_id=execution.id, workflow_action_id=action.id,
-        action_type=action.type, status=status, scheduled_for=due_or_none,
-        idempotency_key=step_key(execution.id, action.id), result=values, error=error,
-        created_at=now, updated_at=now,
-        completed_at=now if status == StepStatus.FAILED else None,
+    row = {
+        "id": new_id(), "sub_account_id": sub_account_id,
+        "workflow_execution_id": execution_id, "workflow_action_id": action.id,
+        "action_type": action.type, "status": status, "scheduled_for": due_or_none,
+        "started_at": None, "attempts": 0,
+        "idempotency_key": step_key(execution_id, action.id), "result": values, "error": error,
+        "created_at": now, "updated_at": now,
+        "completed_at": now if status == StepStatus.FAILED else None,
+    }  # fmt: skip
+    return NewStep(row, action.type == "wait" or parked, error)
+
+
+def schedule_step(
+    uow: UnitOfWork, execution: WorkflowExecution, action: ActionDef, base: datetime,
+    *, result: dict[str, Any] | None = None,
+) -> WorkflowActionExecution:  # fmt: skip
+    """Create the pending row of ``action`` due at ``base`` (a wait: at its computed end)."""
+    now = uow.clock.now()
+    tz = _time_zone(uow, execution.sub_account_id) if action.type == "wait" else None
+    paused = execution.status == ExecutionStatus.PAUSED
+    made = new_step(
+        execution.sub_account_id, execution.id, action, base, now, tz, paused=paused,
+        result=result,
     )  # fmt: skip
+    row = WorkflowActionExecution(**made.values)
     uow.session.add(row)
     execution.current_action_id = action.id
-    if status == StepStatus.FAILED:
-        finish(execution, ExecutionStatus.FAILED, now, f"step {action.label}: {error}")
-    elif execution.status != ExecutionStatus.PAUSED:
-        waits = action.type == "wait" or parked
-        execution.status = ExecutionStatus.WAITING if waits else ExecutionStatus.RUNNING
+    if made.error is not None:
+        finish(execution, ExecutionStatus.FAILED, now, f"step {action.label}: {made.error}")
+    elif not paused:
+        execution.status = ExecutionStatus.WAITING if made.waits else ExecutionStatus.RUNNING
     execution.updated_at = now
     return row
 
@@ -180,21 +203,34 @@ def run_step(uow: UnitOfWork, step: WorkflowActionExecution, *, dry_run: bool = 
     ctx = StepContext(uow, execution, step, action, definition, now, dry_run=dry_run)
     mark = _events_mark(uow)
     try:
+        # One savepoint: the step's effects, its completion and the next step commit together
+        # (with the rest of the batch) or not at all.
         with session.begin_nested():
-            hold = _stage_hold_broken(ctx)
-            if hold is not None:
-                outcome = StepOutcome({"exit": hold}, finish=hold, status=StepStatus.SKIPPED)
-            else:
-                outcome = executor_for(action.type)(ctx)
-    except StepSkipped as skipped:
-        _events_reset(uow, mark)
-        outcome = StepOutcome(
-            {"skipped": skipped.reason, **skipped.detail}, status=StepStatus.SKIPPED
-        )
+            outcome = _execute(ctx)
+            test_pause("step_effects_done")
+            _complete(uow, execution, step, action, definition, outcome, now)
     except Exception as exc:  # a failing step must not take the batch down
         _events_reset(uow, mark)
         return _failed(execution, step, action, exc, now)
-    test_pause("step_effects_done")
+    return "skipped" if outcome.status == StepStatus.SKIPPED else "completed"
+
+
+def _execute(ctx: StepContext) -> StepOutcome:
+    """Run the executor. A StepSkipped is raised before the executor writes anything it does
+    not want kept (a refused enrolment it logged stays, for instance)."""
+    hold = _stage_hold_broken(ctx)
+    if hold is not None:
+        return StepOutcome({"exit": hold}, finish=hold, status=StepStatus.SKIPPED)
+    try:
+        return executor_for(ctx.action.type)(ctx)
+    except StepSkipped as skipped:
+        return StepOutcome({"skipped": skipped.reason, **skipped.detail}, status=StepStatus.SKIPPED)
+
+
+def _complete(
+    uow: UnitOfWork, execution: WorkflowExecution, step: WorkflowActionExecution,
+    action: ActionDef, definition: WorkflowDefinition, outcome: StepOutcome, now: datetime,
+) -> None:  # fmt: skip
     step.status = outcome.status
     step.completed_at = now
     step.error = None
@@ -205,7 +241,6 @@ def run_step(uow: UnitOfWork, step: WorkflowActionExecution, *, dry_run: bool = 
         finish(execution, ExecutionStatus.COMPLETED, now, outcome.finish)
     elif execution.status not in FINISHED:
         advance(uow, execution, definition, action, outcome.branch, base)
-    return "skipped" if outcome.status == StepStatus.SKIPPED else "completed"
 
 
 def _failed(
@@ -222,7 +257,8 @@ def _failed(
         return "failed"
     log.warning("workflow step %s failed (attempt %d), retrying: %s", step.id, step.attempts, exc)
     step.status = StepStatus.PENDING
-    step.scheduled_for = now + timedelta(seconds=30 * 2 ** min(step.attempts, 8))
+    # 5 s, 15 s, 45 s...: a lost race (two first-time tag creations) retries almost at once.
+    step.scheduled_for = now + timedelta(seconds=5 * 3 ** min(max(step.attempts - 1, 0), 6))
     return "retry"
 
 

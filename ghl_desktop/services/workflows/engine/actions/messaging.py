@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from ghl_desktop.core.errors import NotFound, ValidationError
 from ghl_desktop.models.marketing import EmailTemplate, SmsTemplate
 from ghl_desktop.services import outbox
@@ -31,9 +29,22 @@ SOURCE = "workflow"
 
 
 def merge_values(ctx: StepContext) -> dict[str, Any]:
-    values = merge_context(ctx.uow, contact_info(ctx.uow, ctx.contact))
-    values["context"] = dict(ctx.execution.context or {})
-    return values
+    """The merge fields of the step's contact. The sub-account's part (custom values, name)
+    is read once per batch: the executor's unit of work lives for one batch only."""
+    info = ctx.uow.session.info
+    base = info.get("workflow_merge_base")
+    if base is None:
+        base = info["workflow_merge_base"] = merge_context(ctx.uow)
+    contact = merge_context_contact(contact_info(ctx.uow, ctx.contact))
+    return {**base, "contact": contact, "context": dict(ctx.execution.context or {})}
+
+
+def merge_context_contact(contact: Any) -> dict[str, Any]:
+    # As services.custom_values.merge_context lays out the contact's fields.
+    fields = {name: getattr(contact, name) for name in contact.__dataclass_fields__}
+    fields["full_name"] = contact.full_name
+    fields["tags"] = ", ".join(t.name for t in contact.tags)
+    return fields
 
 
 def _escaped(value: Any) -> Any:
@@ -47,8 +58,9 @@ def _escaped(value: Any) -> Any:
 
 
 def _template(ctx: StepContext, model: type[Any], template_id: str) -> Any:
-    found = ctx.uow.session.scalar(select(model).where(model.id == template_id))
-    if found is None:
+    # ``get``: a template already loaded in this batch comes from the identity map.
+    found = ctx.uow.session.get(model, template_id)
+    if found is None or found.deleted_at is not None:
         raise NotFound("template", template_id)
     return found
 
