@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -67,8 +68,8 @@ def _item(row: OutboxMessage) -> OutboxItem:
     shown = row.provider_detail or row.payload or {}
     recipient = shown.get("to") or row.payload.get("to") or row.payload.get("url") or ""
     body = shown.get("body") or shown.get("html") or ""
-    if row.channel == "webhook" and not body:
-        body = str(row.payload.get("data", ""))
+    if row.channel == "webhook" and not body and "data" in row.payload:
+        body = json.dumps(row.payload["data"], indent=2, ensure_ascii=False)
     return OutboxItem(
         id=row.id, channel=row.channel, status=row.status, recipient=str(recipient),
         subject=str(shown.get("subject") or row.payload.get("event_type") or ""),

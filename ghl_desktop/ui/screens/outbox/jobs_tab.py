@@ -5,7 +5,17 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ghl_desktop.services.scheduler_state import SchedulerStatus
-from ghl_desktop.ui.screens.outbox.models import JOB, LAST_ERROR, JobTableModel, when
+from ghl_desktop.ui.screens.outbox.models import (
+    HOLDER,
+    JOB,
+    LAST_ERROR,
+    LAST_FINISH,
+    LAST_START,
+    NEXT_RUN,
+    RUNS,
+    JobTableModel,
+    when,
+)
 from ghl_desktop.ui.widgets.data_table import DataTable
 
 
@@ -16,7 +26,11 @@ class JobsTab(QWidget):
         self.lease.setObjectName("SchedulerLease")
         self.lease.setWordWrap(True)
         self.model = JobTableModel(self)
-        self.table = DataTable(self.model, stretch_column=LAST_ERROR, widths={JOB: 170})
+        self.table = DataTable(
+            self.model, stretch_column=LAST_ERROR,
+            widths={JOB: 170, LAST_START: 160, LAST_FINISH: 160, NEXT_RUN: 160, RUNS: 90,
+                    HOLDER: 220},
+        )  # fmt: skip
         self.table.setAccessibleName("Scheduler jobs")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)

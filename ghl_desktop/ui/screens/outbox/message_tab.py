@@ -18,6 +18,8 @@ from ghl_desktop.ui.screens.outbox.models import (
     ATTEMPTS,
     CHANNEL,
     CREATED,
+    NEXT,
+    RECIPIENT,
     STATUS,
     STATUS_LABELS,
     SUBJECT,
@@ -56,7 +58,8 @@ class MessageTab(QWidget):
         self.model = OutboxTableModel(self)
         self.table = DataTable(
             self.model, stretch_column=SUBJECT,
-            widths={CREATED: 150, CHANNEL: 80, STATUS: 90, ATTEMPTS: 70},
+            widths={CREATED: 150, CHANNEL: 80, RECIPIENT: 210, STATUS: 90, ATTEMPTS: 80,
+                    NEXT: 150},
         )  # fmt: skip
         self.table.setAccessibleName("Outbox messages")
         self.detail = QPlainTextEdit()
@@ -71,7 +74,8 @@ class MessageTab(QWidget):
         self._can_manage = False
         self._actions = actions
         bar = QHBoxLayout()
-        bar.addWidget(self.empty, 1)
+        bar.addWidget(self.empty)
+        bar.addStretch(1)
         bar.addWidget(self.retry_button)
         bar.addWidget(self.cancel_button)
         split = QSplitter(Qt.Orientation.Vertical)
