@@ -46,7 +46,7 @@ def render(
     body = environment().get_template(template).render(nonce=nonce, **values)
     csp = (
         f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
-        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
     headers = {"content-security-policy": csp, "cache-control": "private, no-store",
                "x-robots-tag": "noindex"}  # fmt: skip

@@ -11,7 +11,7 @@ from jinja2 import DictLoader, Environment, select_autoescape
 BASE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
+<meta name="robots" content="noindex"><link rel="icon" href="data:,">
 <title>{% block title %}{{ calendar.name }}{% endblock %}</title>
 <style nonce="{{ nonce }}">
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f6fa;color:#1d2433}
@@ -20,7 +20,7 @@ box-shadow:0 2px 12px rgba(20,30,60,.08)}
 h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.1rem;margin:24px 0 10px}
 .muted{color:#5b6477}.steps{font-size:.85rem;color:#5b6477;margin-bottom:18px}
 .steps b{color:#1f5eff}
-a.card,button.card{display:block;border:1px solid #d8deea;border-radius:8px;padding:12px 14px;margin:8px 0;
+.card{display:block;box-sizing:border-box;border:1px solid #d8deea;border-radius:8px;padding:12px 14px;margin:8px 0;
 text-decoration:none;color:inherit;background:#fff;width:100%;text-align:left;font:inherit;cursor:pointer}
 a.card:hover{border-color:#1f5eff}
 .days{display:flex;flex-wrap:wrap;gap:6px}.days a,.days span{padding:8px 10px;border-radius:6px;
