@@ -35,11 +35,13 @@ from ghl_desktop.models.workflows import WorkflowExecution
 from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.steps import run_step
+from ghl_desktop.services.workflows.engine.wait_resume import resume_waits
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 BATCH_SIZE = 500
+WAIT_BATCH = 5000  # waits end set-wise (wait_resume): bigger batches cost little
 MAX_STEPS_PER_RUN = 20_000
 
 
@@ -76,10 +78,12 @@ def _due(now: datetime, lease: timedelta) -> object:
 
 def claim(
     uows: UnitOfWorkFactory, now: datetime, batch_size: int, lease: timedelta,
-    sub_account_id: str | None = None,
+    sub_account_id: str | None = None, *, waits: bool = False,
 ) -> list[Claim]:  # fmt: skip
+    """Claim due steps: only waits (``waits=True``, ended in bulk) or only the others."""
     with uows.system() as uow:
         pick = select(Step.id).where(_due(now, lease))  # type: ignore[arg-type]
+        pick = pick.where((Step.action_type == "wait") if waits else (Step.action_type != "wait"))
         if sub_account_id is not None:
             pick = pick.where(Step.sub_account_id == sub_account_id)
         pick = pick.order_by(Step.scheduled_for, Step.id).limit(batch_size)
@@ -159,6 +163,16 @@ def run_due(
     summary = RunSummary()
     while summary.claimed < max_steps:
         now = clock.now()
+        waits = claim(
+            uows, now, min(WAIT_BATCH, max_steps - summary.claimed), lease, sub_account_id,
+            waits=True,
+        )  # fmt: skip
+        if waits:
+            summary.claimed += len(waits)
+            counts = resume_waits(uows, [c.step_id for c in waits], now)
+            summary.lost += counts.pop("lost")
+            summary.outcomes.update(counts)
+            continue
         size = min(batch_size, max_steps - summary.claimed)
         claims = claim(uows, now, size, lease, sub_account_id)
         if not claims:
