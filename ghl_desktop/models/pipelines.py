@@ -116,12 +116,28 @@ class Opportunity(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
             ondelete="RESTRICT",
             name="fk_opportunities_stage_in_pipeline",
         ),
+        # A board column's page: walked in order, stops after the page (no sort of the
+        # whole column).
         Index(
             "ix_opportunities_sub_account_board",
             "sub_account_id",
             "pipeline_id",
             "stage_id",
+            "deleted_at",
+            "updated_at",
+            "id",
+        ),
+        # Covers the board's and the analytics' per-stage counts and totals (no table reads).
+        Index(
+            "ix_opportunities_sub_account_totals",
+            "sub_account_id",
+            "pipeline_id",
+            "deleted_at",
+            "stage_id",
             "status",
+            "currency",
+            "value_minor",
+            "created_at",
         ),
         Index("ix_opportunities_sub_account_contact", "sub_account_id", "contact_id"),
         Index("ix_opportunities_sub_account_owner", "sub_account_id", "owner_user_id", "status"),

@@ -2810,7 +2810,7 @@ def upgrade() -> None:
     with op.batch_alter_table("opportunities", schema=None) as batch_op:
         batch_op.create_index(
             "ix_opportunities_sub_account_board",
-            ["sub_account_id", "pipeline_id", "stage_id", "status"],
+            ["sub_account_id", "pipeline_id", "stage_id", "deleted_at", "updated_at", "id"],
             unique=False,
         )
         batch_op.create_index(
@@ -2824,6 +2824,20 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_opportunities_sub_account_status",
             ["sub_account_id", "status", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_opportunities_sub_account_totals",
+            [
+                "sub_account_id",
+                "pipeline_id",
+                "deleted_at",
+                "stage_id",
+                "status",
+                "currency",
+                "value_minor",
+                "created_at",
+            ],
             unique=False,
         )
 
@@ -3750,6 +3764,7 @@ def downgrade() -> None:
 
     op.drop_table("page_versions")
     with op.batch_alter_table("opportunities", schema=None) as batch_op:
+        batch_op.drop_index("ix_opportunities_sub_account_totals")
         batch_op.drop_index("ix_opportunities_sub_account_status")
         batch_op.drop_index("ix_opportunities_sub_account_owner")
         batch_op.drop_index("ix_opportunities_sub_account_contact")

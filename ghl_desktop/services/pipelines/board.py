@@ -27,6 +27,7 @@ from ghl_desktop.services.pipelines.structure import (
     default_pipeline_id,
     get_info,
     load_pipeline,
+    pipeline_infos,
 )
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -131,26 +132,56 @@ def _totals(
     return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
 
+def _board(uow: UnitOfWork, pipeline: PipelineInfo, filters: BoardFilter, per_column: int) -> Board:
+    currency = sub_account_of(uow).currency or "USD"
+    totals = _totals(uow, pipeline.id, filters, currency)
+    columns = []
+    for stage in pipeline.stages:
+        count, value = totals.get(stage.id, (0, 0))
+        cards = _cards(uow, _cards_query(pipeline.id, stage.id, filters).limit(per_column))
+        columns.append(BoardColumn(stage, count, value, cards if count else ()))
+    return Board(pipeline, currency, tuple(columns))
+
+
+def _check_page(per_column: int) -> None:
+    if not 1 <= per_column <= MAX_PAGE:
+        raise ValidationError("per_column", f"must be 1-{MAX_PAGE}")
+
+
 def load_board(
     uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, pipeline_id: str | None = None,
     filters: BoardFilter | None = None, *, per_column: int = PAGE,
 ) -> Board:  # fmt: skip
     """Every column's count and total, and its first ``per_column`` cards (most recently
     changed first). Without ``pipeline_id``: the default pipeline."""
-    if not 1 <= per_column <= MAX_PAGE:
-        raise ValidationError("per_column", f"must be 1-{MAX_PAGE}")
-    filters = filters or BoardFilter()
+    _check_page(per_column)
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("opportunities.read")
         pipeline = get_info(uow, load_pipeline(uow, pipeline_id or default_pipeline_id(uow)))
-        currency = sub_account_of(uow).currency or "USD"
-        totals = _totals(uow, pipeline.id, filters, currency)
-        columns = []
-        for stage in pipeline.stages:
-            count, value = totals.get(stage.id, (0, 0))
-            cards = _cards(uow, _cards_query(pipeline.id, stage.id, filters).limit(per_column))
-            columns.append(BoardColumn(stage, count, value, cards if count else ()))
-        return Board(pipeline, currency, tuple(columns))
+        return _board(uow, pipeline, filters or BoardFilter(), per_column)
+
+
+@dataclass(frozen=True)
+class BoardOpening:
+    pipelines: tuple[PipelineInfo, ...]
+    board: Board | None  # None when the sub-account has no pipeline yet
+
+
+def open_board(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, pipeline_id: str | None = None,
+    filters: BoardFilter | None = None, *, per_column: int = PAGE,
+) -> BoardOpening:  # fmt: skip
+    """What the screen's first paint needs, in one unit of work: the pipelines (for the
+    picker) and the board of ``pipeline_id`` (else of the default pipeline)."""
+    _check_page(per_column)
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("opportunities.read")
+        pipelines = tuple(pipeline_infos(uow))
+        chosen = next((p for p in pipelines if p.id == pipeline_id), None)
+        chosen = chosen or (pipelines[0] if pipelines else None)
+        if chosen is None:
+            return BoardOpening(pipelines, None)
+        return BoardOpening(pipelines, _board(uow, chosen, filters or BoardFilter(), per_column))
 
 
 def stage_cards(

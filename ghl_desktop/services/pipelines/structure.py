@@ -134,17 +134,30 @@ def _changed(uow: UnitOfWork, pipeline_id: str, change: str) -> None:
 
 
 # -- reading --------------------------------------------------------------------------------
+def pipeline_infos(uow: UnitOfWork) -> list[PipelineInfo]:
+    """Live pipelines with their stages (two queries, however many pipelines)."""
+    rows = uow.session.scalars(
+        select(Pipeline).where(Pipeline.archived_at.is_(None))
+        .order_by(Pipeline.is_default.desc(), Pipeline.position, Pipeline.name)
+    ).all()  # fmt: skip
+    stages = uow.session.scalars(
+        select(PipelineStage).where(PipelineStage.pipeline_id.in_([p.id for p in rows]))
+        .order_by(PipelineStage.position, PipelineStage.id)
+    ).all() if rows else []  # fmt: skip
+    return [
+        PipelineInfo(p.id, p.name, p.is_default, p.position,
+                     tuple(StageInfo.of(s) for s in stages if s.pipeline_id == p.id))
+        for p in rows
+    ]  # fmt: skip
+
+
 def list_pipelines(
     uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str
 ) -> list[PipelineInfo]:
     """Live pipelines with their stages: the default first, then by position and name."""
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("opportunities.read")
-        rows = uow.session.scalars(
-            select(Pipeline).where(Pipeline.archived_at.is_(None))
-            .order_by(Pipeline.is_default.desc(), Pipeline.position, Pipeline.name)
-        ).all()  # fmt: skip
-        return [get_info(uow, p) for p in rows]
+        return pipeline_infos(uow)
 
 
 def get_pipeline(

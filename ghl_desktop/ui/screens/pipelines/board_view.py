@@ -15,6 +15,7 @@ class KanbanBoard(QScrollArea):
     move_requested = Signal(str, str)  # opportunity id, stage id
     open_requested = Signal(str)  # opportunity id
     more_requested = Signal(str, int)  # stage id, offset
+    columns_shown = Signal()  # a board was put on screen
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +51,7 @@ class KanbanBoard(QScrollArea):
                 self.columns[col.stage.id] = widget
         finally:
             self.setUpdatesEnabled(True)
+        self.columns_shown.emit()
 
     def add_cards(self, stage_id: str, cards: tuple[Card, ...]) -> None:
         column = self.columns.get(stage_id)

@@ -40,12 +40,17 @@ from ghl_desktop.ui.screens.pipelines.loaders import money
 
 MIME = "application/x-ghl-opportunity"
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
+LINES_ROLE = Qt.ItemDataRole.UserRole + 2  # the card's texts, formatted once
 CARD_HEIGHT = 76
 PAD = 8
 
 
-def card_text(card: Card) -> str:
-    return f"{card.name} — {card.contact_name} — {money(card.value_minor, card.currency)}"
+def card_lines(card: Card) -> tuple[str, str, str, str]:
+    """Name, contact, value, owner (with the status when it is not open)."""
+    owner = card.owner_name or "Unassigned"
+    if card.status.value != "open":
+        owner = f"{card.status.value} · {owner}"
+    return card.name, card.contact_name or "—", money(card.value_minor, card.currency), owner
 
 
 class CardDelegate(QStyledItemDelegate):
@@ -64,9 +69,10 @@ class CardDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:  # fmt: skip
-        card = index.data(CARD_ROLE)
-        if not isinstance(card, Card):
+        lines = index.data(LINES_ROLE)
+        if not isinstance(lines, tuple):
             return
+        name, contact, value, owner = lines
         palette = option.palette
         rect: QRect = option.rect.adjusted(4, 3, -4, -3)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -89,24 +95,21 @@ class CardDelegate(QStyledItemDelegate):
         metrics = painter.fontMetrics()
         first = QRect(text_rect.left(), text_rect.top(), text_rect.width(), line)
         painter.drawText(first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(card.name, Qt.TextElideMode.ElideRight,
+                         metrics.elidedText(name, Qt.TextElideMode.ElideRight,
                                             first.width()))  # fmt: skip
         painter.setFont(option.font)
         metrics = painter.fontMetrics()
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
         second = first.translated(0, line)
         painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(card.contact_name or "—",
+                         metrics.elidedText(contact,
                                             Qt.TextElideMode.ElideRight,
                                             second.width()))  # fmt: skip
         third = second.translated(0, line)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         painter.drawText(third, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         money(card.value_minor, card.currency))  # fmt: skip
+                         value)  # fmt: skip
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-        owner = card.owner_name or "Unassigned"
-        if card.status.value != "open":
-            owner = f"{card.status.value} · {owner}"
         painter.drawText(third, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          metrics.elidedText(owner, Qt.TextElideMode.ElideRight,
                                             third.width() // 2))  # fmt: skip
@@ -156,9 +159,12 @@ class CardList(QListWidget):
 
     @staticmethod
     def _item(card: Card) -> QListWidgetItem:
-        item = QListWidgetItem(card_text(card))
+        lines = card_lines(card)
+        text = " — ".join(lines)
+        item = QListWidgetItem(text)
         item.setData(CARD_ROLE, card)
-        item.setToolTip(card_text(card))
+        item.setData(LINES_ROLE, lines)
+        item.setToolTip(text)
         return item
 
     def _opened(self, item: QListWidgetItem) -> None:

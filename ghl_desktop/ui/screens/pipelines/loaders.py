@@ -5,12 +5,13 @@ custom fields."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from ghl_desktop.core.money import Money
+from ghl_desktop.core.money import Money, currency_exponent
 from ghl_desktop.services import users
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.custom_field_definitions import CustomFieldInfo
-from ghl_desktop.services.pipelines import fields, structure
+from ghl_desktop.services.pipelines import fields
 from ghl_desktop.services.pipelines.structure import PipelineInfo, StageInfo
 from ghl_desktop.services.uow import UnitOfWorkFactory
 from ghl_desktop.ui.screens.contacts.lookups import UserChoice
@@ -37,22 +38,40 @@ class PipelineLookups:
 EMPTY = PipelineLookups()
 
 
-def load_lookups(
-    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, currency: str
-) -> PipelineLookups:
-    return PipelineLookups(
-        tuple(structure.list_pipelines(uows, actor, sub_account_id)),
+@dataclass(frozen=True)
+class People:
+    users: tuple[UserChoice, ...]
+    fields: tuple[CustomFieldInfo, ...]
+
+
+def load_people(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str) -> People:
+    """The owners to pick from and the opportunity fields (read after the board shows)."""
+    return People(
         tuple(
             UserChoice(u.id, u.full_name or u.email)
             for u in users.list_sub_account_users(uows, actor, sub_account_id)
         ),
         tuple(fields.list_opportunity_fields(uows, actor, sub_account_id)),
-        currency,
     )
 
 
+@lru_cache(maxsize=32)
+def _pattern(currency: str) -> tuple[str, str, int]:
+    """(text before the number, text after it, decimal places) of a currency, taken from
+    ``Money.format`` once: boards format thousands of amounts."""
+    sample = Money(0, currency).format()
+    digits = sample.index("0")
+    end = len(sample) - sample[::-1].index("0")
+    return sample[:digits], sample[end:], currency_exponent(currency)
+
+
 def money(minor: int, currency: str) -> str:
-    return Money(minor, currency).format()
+    """The same text as ``Money(minor, currency).format()``, without building a Money."""
+    before, after, places = _pattern(currency)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**places)
+    number = f"{whole:,}.{fraction:0{places}d}" if places else f"{whole:,}"
+    return f"{sign}{before}{number}{after}"
 
 
 def short_money(minor: int, currency: str) -> str:

@@ -2,13 +2,13 @@
 per column; quick filters; a card opens the deal), the same deals as a list, and the
 pipeline's analytics. Pipeline settings and the opportunity form open from here.
 
-The board's first paint needs one background read: the pipelines, users and fields, the
-per-column aggregates and the first page of cards of every column. Later reloads read only
-what the current view shows."""
+The board's first paint needs one background read (one unit of work): the pipelines, the
+per-column aggregates and the first page of cards of every column. The owners and the
+opportunity fields are read after it shows; later reloads read only what the view shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.pipelines import board, opportunities, queries
 from ghl_desktop.services.pipelines.analytics import PipelineAnalytics
-from ghl_desktop.services.pipelines.board import Board, Card
+from ghl_desktop.services.pipelines.board import Board, BoardOpening, Card
 from ghl_desktop.services.pipelines.queries import OpportunityFilter, OpportunityInfo
 from ghl_desktop.services.uow import UnitOfWorkFactory
 from ghl_desktop.ui.context import UiContext
@@ -34,12 +35,7 @@ from ghl_desktop.ui.screens.base import Screen
 from ghl_desktop.ui.screens.pipelines.analytics_panel import AnalyticsPanel
 from ghl_desktop.ui.screens.pipelines.board_view import KanbanBoard
 from ghl_desktop.ui.screens.pipelines.filter_bar import FilterBar
-from ghl_desktop.ui.screens.pipelines.loaders import (
-    EMPTY,
-    PipelineLookups,
-    load_lookups,
-    short_money,
-)
+from ghl_desktop.ui.screens.pipelines.loaders import EMPTY, People, load_people, short_money
 from ghl_desktop.ui.screens.pipelines.opportunity_form import OpportunityFormDialog
 from ghl_desktop.ui.screens.pipelines.opportunity_table import (
     CONTACT,
@@ -53,25 +49,8 @@ from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
 REFRESH_DELAY_MS = 150
 LIST_LIMIT = 500
 TOPICS = ("opportunity", "pipeline", "contact", "user", "membership")
-LOOKUP_TOPICS = ("pipeline", "user", "membership")
+PEOPLE_TOPICS = ("user", "membership")
 BOARD, LIST, ANALYTICS = range(3)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    lookups: PipelineLookups
-    board: Board | None
-
-
-def load_first(
-    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, currency: str,
-    pipeline_id: str | None, filters: board.BoardFilter,
-) -> Loaded:  # fmt: skip
-    lookups = load_lookups(uows, actor, sub_account_id, currency)
-    chosen = lookups.pipeline(pipeline_id)
-    if chosen is None:
-        return Loaded(lookups, None)
-    return Loaded(lookups, board.load_board(uows, actor, sub_account_id, chosen.id, filters))
 
 
 class OpportunitiesScreen(Screen):
@@ -79,7 +58,8 @@ class OpportunitiesScreen(Screen):
         super().__init__(ctx, workspace)
         self.setObjectName("OpportunitiesScreen")
         self.lookups = EMPTY
-        self.lookups_for: str | None = None
+        self.pipelines_for: str | None = None  # the sub-account the picker was filled for
+        self.people_for: str | None = None  # ... and the owners and fields
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
@@ -116,9 +96,10 @@ class OpportunitiesScreen(Screen):
         self.list_model = OpportunityTableModel(self)
         self.table = DataTable(self.list_model, stretch_column=NAME, widths={CONTACT: 200})
         self.table.setObjectName("OpportunityTable")
-        self.analytics = AnalyticsPanel()
+        self._analytics: AnalyticsPanel | None = None  # built when first shown
         self.pages = QStackedWidget()
-        for page in (self.board, self.table, self.analytics):
+        self._analytics_slot = QWidget()
+        for page in (self.board, self.table, self._analytics_slot):
             self.pages.addWidget(page)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 12)
@@ -129,13 +110,23 @@ class OpportunitiesScreen(Screen):
         self.views.idClicked.connect(self._view_chosen)
         self.pipeline.currentIndexChanged.connect(lambda _i: self.refresh())
         self.filters.changed.connect(self.refresh)
-        self.analytics.filters_changed.connect(self.refresh)
         self.board.move_requested.connect(self.move_opportunity)
         self.board.open_requested.connect(self.open_opportunity)
         self.board.more_requested.connect(self.load_more)
         self.table.item_activated.connect(lambda item: self.open_opportunity(item.id))
         self.new_button.clicked.connect(lambda: self.new_opportunity())
         self.settings_button.clicked.connect(lambda: self.open_settings())
+
+    @property
+    def analytics(self) -> AnalyticsPanel:
+        if self._analytics is None:
+            self._analytics = AnalyticsPanel()
+            self._analytics.set_users(self.lookups.users)
+            self._analytics.filters_changed.connect(self.refresh)
+            self.pages.insertWidget(ANALYTICS, self._analytics)
+            self.pages.removeWidget(self._analytics_slot)
+            self._analytics_slot.deleteLater()
+        return self._analytics
 
     # -- Screen ----------------------------------------------------------------------------
     def request_refresh(self) -> None:
@@ -150,8 +141,10 @@ class OpportunitiesScreen(Screen):
         )
         if not (same and change.concerns(*TOPICS)):
             return False
-        if change.concerns(*LOOKUP_TOPICS):
-            self.lookups_for = None
+        if change.concerns("pipeline"):
+            self.pipelines_for = None
+        if change.concerns(*PEOPLE_TOPICS):
+            self.people_for = None
         return True
 
     def workspace_changed(self, snapshot: WorkspaceSnapshot) -> None:
@@ -169,31 +162,44 @@ class OpportunitiesScreen(Screen):
         if where is None or snapshot is None or snapshot.sub_account is None:
             return
         uows, actor, sub = where
-        if self.lookups_for != sub:
-            currency = snapshot.sub_account.currency
+        if self.pipelines_for != sub:
             wanted, filters = self.pipeline.currentData(), self.filters.current()
             ReadOp(self.ctx.ops, self,
-                   lambda: load_first(uows, actor, sub, currency, wanted, filters),
-                   key="view").success(lambda loaded: self._first(sub, loaded)).run()  # fmt: skip
+                   lambda: board.open_board(uows, actor, sub, wanted, filters),
+                   key="view").success(lambda opened: self._opened(sub, opened)).run()  # fmt: skip
             return
         self._load_view()
 
-    def _first(self, sub_account_id: str, loaded: Loaded) -> None:
-        self.lookups, self.lookups_for = loaded.lookups, sub_account_id
-        me = self.snapshot.actor.user_id if self.snapshot else None
-        self.filters.set_users(loaded.lookups.users, me)
-        self.analytics.set_users(loaded.lookups.users)
-        keep = loaded.board.pipeline.id if loaded.board else self.pipeline.currentData()
+    def _opened(self, sub_account_id: str, opened: BoardOpening) -> None:
+        self.pipelines_for = sub_account_id
+        self.lookups = replace(self.lookups, pipelines=opened.pipelines)
+        if self.snapshot is not None and self.snapshot.sub_account is not None:
+            self.lookups = replace(self.lookups, currency=self.snapshot.sub_account.currency)
+        keep = opened.board.pipeline.id if opened.board else self.pipeline.currentData()
         self.pipeline.blockSignals(True)
         self.pipeline.clear()
-        for p in loaded.lookups.pipelines:
+        for p in opened.pipelines:
             self.pipeline.addItem(f"{p.name} ★" if p.is_default else p.name, p.id)
         self.pipeline.setCurrentIndex(max(0, self.pipeline.findData(keep)))
         self.pipeline.blockSignals(False)
-        if loaded.board is not None and self.pages.currentIndex() == BOARD:
-            self._show_board(loaded.board)
+        if opened.board is not None and self.pages.currentIndex() == BOARD:
+            self._show_board(opened.board)
         else:
             self._load_view()
+        if self.people_for != sub_account_id:
+            where = self._where()
+            if where is not None:
+                uows, actor, sub = where
+                ReadOp(self.ctx.ops, self, lambda: load_people(uows, actor, sub),
+                       key="people").success(lambda p: self._people(sub, p)).run()  # fmt: skip
+
+    def _people(self, sub_account_id: str, people: People) -> None:
+        self.people_for = sub_account_id
+        self.lookups = replace(self.lookups, users=people.users, fields=people.fields)
+        me = self.snapshot.actor.user_id if self.snapshot else None
+        self.filters.set_users(people.users, me)
+        if self._analytics is not None:
+            self._analytics.set_users(people.users)
 
     def _load_view(self) -> None:
         where, pipeline_id = self._where(), self.pipeline.currentData()
@@ -234,7 +240,10 @@ class OpportunitiesScreen(Screen):
         self.summary.setText("")
 
     def _view_chosen(self, view: int) -> None:
-        self.pages.setCurrentIndex(view)
+        if view == ANALYTICS:
+            self.pages.setCurrentWidget(self.analytics)  # built on first use
+        else:
+            self.pages.setCurrentIndex(view)
         self.filters.setVisible(view != ANALYTICS)
         self.refresh()
 
