@@ -183,7 +183,7 @@ def book(
         status=AppointmentStatus.SCHEDULED, title=f"{service.name} — {who}".strip(" —"),
         notes=notes, buffer_before_minutes=service.buffer_before_minutes,
         buffer_after_minutes=service.buffer_after_minutes, invitee_timezone=invitee_timezone,
-        booked_via=booked_via,
+        booked_via=booked_via, created_at=uow.clock.now(), updated_at=uow.clock.now(),
     )  # fmt: skip
     uow.session.add(appointment)
     _flush(uow)

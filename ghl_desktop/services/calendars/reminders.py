@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
+from ghl_desktop.core.secrets import SecretStore
 from ghl_desktop.models.calendars import (
     Appointment,
     AppointmentReminder,
@@ -33,7 +34,9 @@ from ghl_desktop.models.calendars import (
 from ghl_desktop.models.crm import Contact
 from ghl_desktop.models.outbox import OutboxMessage, OutboxStatus
 from ghl_desktop.services.actor import SYSTEM
+from ghl_desktop.services.calendars.tokens import manage_paths, signer_from
 from ghl_desktop.services.outbox import enqueue
+from ghl_desktop.services.sites import server_settings
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -189,3 +192,15 @@ def queue_due_reminders(uows: UnitOfWorkFactory, *, links: Links | None = None) 
         except Exception:  # one sub-account's trouble must not hold up the others
             log.exception("queueing reminders failed for sub-account %s", sub_account_id)
     return queued
+
+
+def reminders_tick(uows: UnitOfWorkFactory, secrets: SecretStore) -> int:
+    """The ``reminders.tick`` job: queue due reminders with the invitee's reschedule and
+    cancel links on the funnel server's public address."""
+    base = server_settings.load(uows).base_url()
+    signer = signer_from(secrets)
+
+    def links(appointment_id: str) -> dict[str, str]:
+        return {k: base + path for k, path in manage_paths(signer, appointment_id).items()}
+
+    return queue_due_reminders(uows, links=links)
