@@ -35,11 +35,25 @@ WIDGET_JS = r"""
     return node;
   }
   var font = "font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;";
-  var root = el("div", "position:fixed;right:20px;bottom:20px;z-index:2147483000;" + font);
+  var root = el("div", "position:fixed;right:20px;bottom:20px;z-index:2147483000;" +
+    "display:flex;flex-direction:column;align-items:flex-end;" + font);
   root.id = "ghl-webchat";
   var bubble = el("button", "width:56px;height:56px;border-radius:28px;border:0;" +
     "cursor:pointer;background:#2f7de1;color:#fff;font-size:26px;" +
-    "box-shadow:0 4px 14px rgba(0,0,0,.25)", "\uD83D\uDCAC");
+    "box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;" +
+    "justify-content:center");
+  // A speech bubble drawn as SVG: no emoji font needed on the visitor's machine.
+  var svgNs = "http://www.w3.org/2000/svg";
+  var icon = document.createElementNS(svgNs, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("width", "28");
+  icon.setAttribute("height", "28");
+  var path = document.createElementNS(svgNs, "path");
+  path.setAttribute("fill", "#fff");
+  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5" +
+    "a2 2 0 0 1 2-2z");
+  icon.append(path);
+  bubble.append(icon);
   bubble.setAttribute("aria-label", CONFIG.title);
   bubble.id = "ghl-webchat-bubble";
   var panel = el("div", "display:none;flex-direction:column;width:320px;height:440px;" +

@@ -138,7 +138,7 @@ class Composer(QWidget):
         self.subject.setVisible(channel == "email" and not is_note)
         self.attach_button.setVisible(channel == "email" and not is_note)
         names = ", ".join(a["name"] for a in self.attachments)
-        self.attachments_label.setText(f"📎 {names}" if names and channel == "email" else "")
+        self.attachments_label.setText(f"Attached: {names}" if names and channel == "email" else "")
         text = self.body.toPlainText()
         if channel in SEGMENTED and not is_note:
             count = count_segments(text)

@@ -35,7 +35,7 @@ class ContactPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ContactPanel")
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(260)
         self.name = PlainLabel()
         self.name.setObjectName("ContactName")
         font = self.name.font()

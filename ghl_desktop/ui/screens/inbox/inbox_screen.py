@@ -86,7 +86,7 @@ class InboxScreen(Screen):
         for widget in (left, middle, self.contact_panel):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 640, 240])
+        self.splitter.setSizes([300, 600, 280])
         self.tabs = QTabWidget()
         self.tabs.addTab(self.splitter, "Conversations")
         self.channels_tab: QWidget | None = None

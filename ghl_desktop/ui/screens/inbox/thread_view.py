@@ -16,7 +16,14 @@ from ghl_desktop.models.conversations import MessageDirection
 from ghl_desktop.services.inbox.conversations import NoteInfo
 from ghl_desktop.services.inbox.queries import MessageRow
 
-TICKS = {"queued": "🕓", "sent": "✓", "delivered": "✓✓", "read": "✓✓", "failed": "✗"}
+# Plain glyphs every desktop font has (emoji fonts are not a given on Linux).
+TICKS = {
+    "queued": "⋯ queued",
+    "sent": "✓",
+    "delivered": "✓✓",
+    "read": "✓✓ read",
+    "failed": "✗ failed",
+}
 INBOUND_BG, OUTBOUND_BG, NOTE_BG, FAILED_BG = "#eef1f5", "#d9ebff", "#fff4c2", "#fde2e1"
 
 
@@ -41,7 +48,8 @@ def message_html(m: MessageRow, data_dir: Path | None = None) -> str:
         target = item.get("url") or (
             (data_dir / str(item["path"])).as_uri() if data_dir and item.get("path") else ""
         )
-        link = f'<a href="{html.escape(str(target))}">📎 {name}</a>' if target else f"📎 {name}"
+        label = f"Attachment: {name}"
+        link = f'<a href="{html.escape(str(target))}">{label}</a>' if target else label
         parts.append(f"<br>{link}")
     meta = _time(m.created_at)
     if not inbound:
@@ -61,7 +69,7 @@ def message_html(m: MessageRow, data_dir: Path | None = None) -> str:
 def note_html(note: NoteInfo, author: str) -> str:
     return (
         f'<table width="100%" cellpadding="8" bgcolor="{NOTE_BG}"><tr><td>'
-        f'<span style="color:#8a6d00;font-size:small">🔒 Internal note · {_text(author)} · '
+        f'<span style="color:#8a6d00;font-size:small">Internal note · {_text(author)} · '
         f"{_time(note.created_at)}</span><br>{_text(note.body)}</td></tr></table><br>"
     )
 
