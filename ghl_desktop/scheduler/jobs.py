@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ghl_desktop.providers.caldav_client import connect as caldav_connect
-from ghl_desktop.services.calendars.reminders import reminders_tick
+from ghl_desktop.services.calendars.reminders import run_reminders
 from ghl_desktop.services.calendars.sync.engine import sync_due
 from ghl_desktop.services.inbox.conversations import wake_snoozed
 from ghl_desktop.services.inbox.email_imap import poll_all as poll_imap
@@ -89,7 +89,7 @@ def default_jobs() -> list[JobSpec]:
         JobSpec("outbox.dispatch", 5, dispatch_outbox),
         JobSpec("maintenance", 3600, maintenance),
         JobSpec("calendar.sync", 60, calendar_sync),
-        JobSpec("reminders.tick", 300, lambda rt: reminders_tick(rt.uows, rt.secrets)),
+        JobSpec("reminders.tick", 300, lambda rt: run_reminders(rt.uows, rt.secrets)),
         JobSpec("inbox.imap_poll", 60, imap_poll),
         JobSpec("inbox.unsnooze", 60, lambda rt: wake_snoozed(rt.uows)),
         JobSpec("workflows.tick", 10, lambda rt: workflows_tick(rt.uows)),

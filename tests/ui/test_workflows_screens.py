@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
+from ghl_desktop.services import tags
 from ghl_desktop.services.workflows import publishing
 from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
 from ghl_desktop.ui.screens.workflows.field_editors import ChoiceEditor
@@ -195,3 +196,29 @@ def test_staff_sees_workflows_read_only(open_window, ctx, demo, qtbot: QtBot):
     builder.tree.setCurrentItem(builder.tree.topLevelItem(1).child(0))
     assert builder.settings.save_button.isHidden()
     assert screen.buttons["References"].isEnabled()
+
+
+def test_a_deleted_tag_flags_the_workflows_using_it(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    assert snapshot.sub_account is not None
+    uows, actor, sub = owner_window.ctx.uows, snapshot.actor, snapshot.sub_account.id
+    with uows.tenant(actor, sub, read_only=True) as uow:
+        [tag_id] = [t.id for t in tags.resolve_tags(uow, ["Needs Nurture"])]
+    tags.delete_tag(uows, actor, sub, tag_id)
+    screen.request_refresh()
+    flagged = {"⚠ Welcome Series", "⚠ Re-engagement"}
+
+    def shown() -> set[str]:
+        names = screen.list.findItems(
+            "⚠", Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchRecursive
+        )
+        return {i.text(0) for i in names}
+
+    qtbot.waitUntil(lambda: shown() == flagged, timeout=WAIT_MS)
+    assert screen.broken[
+        screen.list.findItems(
+            "⚠ Welcome Series", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
+        )[0].data(0, Qt.ItemDataRole.UserRole)
+    ] == (1, 1)

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ghl_desktop.services.workflows import authoring
+from ghl_desktop.services.uow import UnitOfWork
+from ghl_desktop.services.workflows import authoring, references
 from ghl_desktop.services.workflows.authoring import WorkflowSummary
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.qt_bridge import Change
@@ -35,6 +36,16 @@ STATUS_COLOURS = {"published": "#27AE60", "draft": "#7F8C8D"}
 TOPICS = (TOPIC, "tag", "contact", "pipeline", "sub_account")
 
 
+def broken_counts(uow: UnitOfWork) -> dict[str, tuple[int, int]]:
+    """Per workflow: broken references in its live version and in its draft."""
+    counts: dict[str, tuple[int, int]] = {}
+    for broken in references.broken_references(uow):
+        live, draft = counts.get(broken.workflow_id, (0, 0))
+        is_live = broken.version == references.LIVE
+        counts[broken.workflow_id] = (live + is_live, draft + (not is_live))
+    return counts
+
+
 def status_label(s: WorkflowSummary) -> str:
     if s.published_version is None:
         return "Draft"
@@ -48,6 +59,8 @@ class WorkflowsScreen(Screen):
         self.heading = QLabel("Workflows")
         self.heading.setProperty("role", "heading")
         self.summaries: list[WorkflowSummary] = []
+        self.broken: dict[str, tuple[int, int]] = {}
+        self._items: dict[str, QTreeWidgetItem] = {}
         self.list = QTreeWidget()
         self.list.setObjectName("WorkflowList")
         self.list.setHeaderLabels(["Workflow", "Status", "Steps"])
@@ -107,12 +120,17 @@ class WorkflowsScreen(Screen):
         read_op(self.ctx, self, snapshot, authoring.list_workflows, key="list").success(
             self.show_list
         ).run()
+        # Broken references take longer to find: the list shows first, the flags follow.
+        read_op(self.ctx, self, snapshot, broken_counts, key="broken").success(
+            self.show_broken
+        ).run()
 
     def show_list(self, summaries: list[WorkflowSummary]) -> None:
         self.summaries = summaries
         wanted = self._wanted or self.current_id()
         self.list.blockSignals(True)
         self.list.clear()
+        self._items = {}
         folders: dict[str, QTreeWidgetItem] = {}
         chosen: QTreeWidgetItem | None = None
         for s in summaries:
@@ -124,6 +142,7 @@ class WorkflowsScreen(Screen):
                 folders[folder] = parent
             item = QTreeWidgetItem(parent, [s.name, status_label(s), str(s.step_count)])
             item.setData(0, ROLE, s.id)
+            self._items[s.id] = item
             colour = STATUS_COLOURS["published" if s.published_version else "draft"]
             item.setForeground(1, QBrush(QColor(colour)))
             if s.id == wanted or chosen is None:
@@ -134,7 +153,23 @@ class WorkflowsScreen(Screen):
         self.buttons["NewWorkflow"].setEnabled(can)
         if chosen is not None:
             self.list.setCurrentItem(chosen)
+        self.show_broken(self.broken)  # the newest flags known; fresh ones may follow
         self._selected()
+
+    def show_broken(self, counts: dict[str, tuple[int, int]]) -> None:
+        """Flag the workflows pointing at something deleted or renamed."""
+        self.broken = counts
+        for workflow_id, (live, draft) in counts.items():
+            item = self._items.get(workflow_id)
+            if item is None or not (live or draft):
+                continue
+            item.setText(0, "⚠ " + item.text(0).removeprefix("⚠ "))
+            item.setForeground(0, QBrush(QColor("#C0392B")))
+            item.setToolTip(
+                0,
+                f"Broken references: {live} in the live version, {draft} in the draft "
+                "(References… → Broken references)",
+            )
 
     def current_id(self) -> str | None:
         item = self.list.currentItem()
