@@ -204,3 +204,10 @@ def reminders_tick(uows: UnitOfWorkFactory, secrets: SecretStore) -> int:
         return {k: base + path for k, path in manage_paths(signer, appointment_id).items()}
 
     return queue_due_reminders(uows, links=links)
+
+
+def run_reminders(uows: UnitOfWorkFactory, secrets: SecretStore) -> None:
+    """``reminders_tick`` for the scheduler (a job returns nothing; the count goes to the log)."""
+    queued = reminders_tick(uows, secrets)
+    if queued:
+        log.info("queued %d appointment reminders", queued)
