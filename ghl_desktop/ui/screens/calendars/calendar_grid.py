@@ -53,6 +53,7 @@ class CalendarGrid(QWidget):
         self.busy: list[Block] = []
         self._placed: list[Placed] = []
         self._month: dict[date, list[Block]] = {}
+        self._header_top = 0.0  # where the day names were last painted (they stay in view)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         self._tick = QTimer(self)
@@ -111,7 +112,8 @@ class CalendarGrid(QWidget):
         return QRectF((index % 7) * width, HEADER + (index // 7) * height, width, height)
 
     def time_at(self, point: QPointF) -> datetime | None:
-        if point.x() < GUTTER or point.y() < HEADER:
+        in_header = self._header_top <= point.y() < self._header_top + HEADER
+        if point.x() < GUTTER or point.y() < HEADER or in_header:
             return None
         day = self.days[min(int((point.x() - GUTTER) / self._column_width()), len(self.days) - 1)]
         minutes = int((point.y() - HEADER) / HOUR * 60) // 30 * 30
@@ -161,13 +163,6 @@ class CalendarGrid(QWidget):
             y = HEADER + hour * HOUR
             painter.drawText(QRectF(0, y - 8, GUTTER - 6, 16), Qt.AlignmentFlag.AlignRight,
                              f"{hour:02d}:00")  # fmt: skip
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for i, day in enumerate(days):
-            painter.setFont(bold if day == today else self.font())
-            rect = QRectF(GUTTER + i * width, 0, width, HEADER)
-            label = day.strftime("%a %d %b") if width > 90 else day.strftime("%a %d")
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
         painter.setFont(small)
         for placed in self._placed:
             self._paint_block(painter, placed)
@@ -179,6 +174,29 @@ class CalendarGrid(QWidget):
             painter.drawLine(QPointF(x, y), QPointF(x + width, y))
             painter.setBrush(QColor("#e53935"))
             painter.drawEllipse(QPointF(x, y), 4, 4)
+        self._paint_header(painter, days, width, today)
+
+    def _paint_header(self, painter: QPainter, days: list[date], width: float, today: date) -> None:
+        """Day names stay at the top of the visible part while the hours scroll under them."""
+        top = float(self.visibleRegion().boundingRect().top())
+        self._header_top = top
+        painter.fillRect(QRectF(0, top, self.width(), HEADER), self.palette().base())
+        painter.setPen(self._grid_pen())
+        painter.drawLine(QPointF(0, top + HEADER), QPointF(self.width(), top + HEADER))
+        painter.setPen(self.palette().text().color())
+        small = QFont(self.font())
+        small.setPointSizeF(max(small.pointSizeF() - 1, 7))
+        painter.setFont(small)
+        zone_name = getattr(self.zone, "key", None) or now_label(self._now(), self.zone)
+        painter.drawText(QRectF(2, top, GUTTER - 4, HEADER), Qt.AlignmentFlag.AlignCenter,
+                         zone_name.rsplit("/", 1)[-1].replace("_", " ")[:10])  # fmt: skip
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for i, day in enumerate(days):
+            painter.setFont(bold if day == today else self.font())
+            rect = QRectF(GUTTER + i * width, top, width, HEADER)
+            label = day.strftime("%a %d %b") if width > 90 else day.strftime("%a %d")
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
 
     def _paint_block(self, painter: QPainter, placed: Placed) -> None:
         block, rect = placed.block, self.block_rect(placed)
@@ -295,7 +313,18 @@ class CalendarGrid(QWidget):
         super().mouseMoveEvent(event)
 
     def scroll_hint(self) -> int:
-        """Where a scroll area should start: an hour before now, or 08:00."""
+        """Where a scroll area should start: at the first appointment of the view if it is
+        before 08:00, else at 08:00 (an hour before now on today's view, when later)."""
+        hour = 8.0
         now = self._now().astimezone(self.zone)
-        hour = max(min(now.hour - 1, 16), 0) if now.date() in self.days else 8
-        return int(HEADER + hour * HOUR) - 4
+        if now.date() in self.days:
+            hour = max(hour, min(now.hour - 1.0, 16.0))
+        starts = [p.top / 60 for p in self._placed if p.block.id]
+        if starts:
+            hour = min(hour, min(starts))
+        return max(int(HEADER + hour * HOUR) - 8, 0)
+
+
+def now_label(now: datetime, zone: tzinfo) -> str:
+    """A short name of a zone without an IANA key (the machine's local zone): "CET", "UTC"."""
+    return now.astimezone(zone).tzname() or "local"

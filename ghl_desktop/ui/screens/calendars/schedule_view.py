@@ -30,7 +30,8 @@ ALL = ""
 
 
 def block_of(item: AgendaItem) -> Block:
-    who = ", ".join(x for x in (item.contact_name, item.assigned_name) if x)
+    named = item.contact_name and item.contact_name in item.title
+    who = ", ".join(x for x in (None if named else item.contact_name, item.assigned_name) if x)
     return Block(
         id=item.id, start=item.start_at, end=item.end_at, title=item.title,
         subtitle=f"{who} · {item.calendar_name}" if who else item.calendar_name,
@@ -48,6 +49,7 @@ class ScheduleView(QWidget):
         self.ctx = ctx
         self.snapshot: WorkspaceSnapshot | None = None
         self.items: list[AgendaItem] = []
+        self._scroll_pending = True  # scroll to the working hours once the view has data
         self.grid = CalendarGrid(zone, now)
         self.grid.appointment_activated.connect(self.appointment_activated)
         self.grid.time_activated.connect(self.time_activated)
@@ -55,6 +57,8 @@ class ScheduleView(QWidget):
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setWidget(self.grid)
+        # The day names are painted at the top of the visible part: repaint on every scroll.
+        self.scroller.verticalScrollBar().valueChanged.connect(lambda _v: self.grid.update())
 
         self.modes = QButtonGroup(self)
         bar = QHBoxLayout()
@@ -147,8 +151,7 @@ class ScheduleView(QWidget):
     def _after_move(self) -> None:
         self._update_title()
         self.refresh()
-        if self.grid.mode is not ViewMode.MONTH:
-            self.scroller.verticalScrollBar().setValue(self.grid.scroll_hint())
+        self._scroll_pending = True
 
     def _update_title(self) -> None:
         days = self.grid.days
@@ -182,6 +185,9 @@ class ScheduleView(QWidget):
         self.items = data.items
         busy = [Block(None, b.start_at, b.end_at, b.summary, is_busy=True) for b in data.busy]
         self.grid.set_blocks([block_of(i) for i in data.items], busy)
+        if self.grid.mode is not ViewMode.MONTH and self._scroll_pending:
+            self._scroll_pending = False
+            self.scroller.verticalScrollBar().setValue(self.grid.scroll_hint())
         live = [i for i in data.items if i.status != "cancelled"]
         text = f"{len(live)} appointment{'s' if len(live) != 1 else ''}"
         if data.busy:
