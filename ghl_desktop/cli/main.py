@@ -10,6 +10,7 @@ from typing import Any
 
 from ghl_desktop import __version__
 from ghl_desktop.cli import (
+    calendar_commands,
     crm_commands,
     inbox_commands,
     outbox_commands,
@@ -32,6 +33,7 @@ COMMAND_MODULES = [
     crm_commands,
     inbox_commands,
     pipeline_commands,
+    calendar_commands,
     workflow_commands,
     outbox_commands,
     scheduler_commands,

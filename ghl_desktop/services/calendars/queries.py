@@ -107,3 +107,14 @@ def set_status(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str,
     if status not in actions:
         raise ValidationError("status", f"must be one of {', '.join(actions)}")
     return _run(uows, actor, sub_account_id, lambda uow: actions[status](uow, appointment_id))
+
+
+def first_service_id(uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str,
+                     calendar_id: str) -> str:  # fmt: skip
+    """The calendar's first offered service (for callers that do not name one)."""
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("calendars.read")
+        offered = offered_services(uow, load_calendar(uow, calendar_id, sub_account_id))
+        if not offered:
+            raise ValidationError("service", "the calendar offers no service")
+        return offered[0].id
