@@ -222,3 +222,23 @@ def test_a_deleted_tag_flags_the_workflows_using_it(owner_window: OpenWindow, qt
             "⚠ Welcome Series", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
         )[0].data(0, Qt.ItemDataRole.UserRole)
     ] == (1, 1)
+
+
+def test_wait_settings_show_what_its_mode_needs(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    _select_workflow(screen, qtbot, "Welcome Series")
+    owner_window.settle(qtbot)
+    builder = screen.editor.builder
+    builder.tree.setCurrentItem(builder.tree.topLevelItem(1).child(0).child(0))  # Wait 1 Day
+    panel = builder.settings
+    form = panel.form
+    assert form.isRowVisible(panel.editors["amount"].widget)
+    assert not form.isRowVisible(panel.editors["time"].widget)
+    assert panel.values() == {"mode": "duration", "amount": 1, "unit": "days"}
+    mode = panel.editors["mode"]
+    assert isinstance(mode, ChoiceEditor)
+    mode.combo.setCurrentIndex(mode.combo.findData("time_of_day"))
+    assert not form.isRowVisible(panel.editors["amount"].widget)
+    assert form.isRowVisible(panel.editors["time"].widget)
+    panel.editors["time"].set_value("09:30")
+    assert panel.values() == {"mode": "time_of_day", "time": "09:30"}

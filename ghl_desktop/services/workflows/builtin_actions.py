@@ -12,6 +12,10 @@ WAIT_MODES = ("duration", "until_datetime", "time_of_day", "until_event")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 IF_ELSE_BRANCHES = ("yes", "no")
 OWNER_KEYWORDS = ("contact_owner", "opportunity_owner")
+DURATION = {"mode": ("duration",)}
+UNTIL = {"mode": ("until_datetime",)}
+TIME_OF_DAY = {"mode": ("time_of_day",)}
+EVENT = {"mode": ("until_event",)}
 
 
 def _event_fields(required: bool) -> tuple[F, ...]:
@@ -23,12 +27,14 @@ def _event_fields(required: bool) -> tuple[F, ...]:
             Kind.TRIGGER_TYPE,
             required=required,
             required_when=when,
+            shown_when=when,
             help="A trigger type: the step waits for that kind of event about the contact",
         ),
         F(
             "event_filters",
             "Event filters",
             Kind.MAPPING,
+            shown_when=when,
             help='Filters of that trigger type, e.g. {"tag": "Booked"}',
         ),
     )
@@ -73,21 +79,49 @@ BUILTIN_ACTIONS: tuple[ActionSpec, ...] = (
                 options=WAIT_MODES,
                 default="duration",
             ),
-            F("amount", "Amount", Kind.INTEGER, minimum=1, required_when={"mode": ("duration",)}),
+            F(
+                "amount",
+                "Amount",
+                Kind.INTEGER,
+                minimum=1,
+                required_when=DURATION,
+                shown_when=DURATION,
+            ),
             F(
                 "unit",
                 "Unit",
                 Kind.CHOICE,
                 options=UNITS,
                 default="days",
-                required_when={"mode": ("duration",)},
+                required_when=DURATION,
+                shown_when=DURATION,
             ),
-            F("until", "Until", Kind.DATETIME, required_when={"mode": ("until_datetime",)}),
-            F("time", "Time of day (HH:MM)", Kind.TIME, required_when={"mode": ("time_of_day",)}),
-            F("weekdays", "On weekdays", Kind.CHOICES, options=WEEKDAYS, help="Empty: any day"),
+            F("until", "Until", Kind.DATETIME, required_when=UNTIL, shown_when=UNTIL),
+            F(
+                "time",
+                "Time of day (HH:MM)",
+                Kind.TIME,
+                required_when=TIME_OF_DAY,
+                shown_when=TIME_OF_DAY,
+            ),
+            F(
+                "weekdays",
+                "On weekdays",
+                Kind.CHOICES,
+                options=WEEKDAYS,
+                help="Empty: any day",
+                shown_when=TIME_OF_DAY,
+            ),
             *_event_fields(required=False),
-            F("timeout_amount", "Give up after", Kind.INTEGER, minimum=1),
-            F("timeout_unit", "Timeout unit", Kind.CHOICE, options=UNITS, default="days"),
+            F("timeout_amount", "Give up after", Kind.INTEGER, minimum=1, shown_when=EVENT),
+            F(
+                "timeout_unit",
+                "Timeout unit",
+                Kind.CHOICE,
+                options=UNITS,
+                default="days",
+                shown_when=EVENT,
+            ),
         ),
         description="Pauses the run: for a duration, until a date, a time of day or weekday, "
         "or until an event happens (with an optional timeout).",

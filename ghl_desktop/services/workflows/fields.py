@@ -125,6 +125,11 @@ class FieldSpec:
     # Values accepted besides a reference (a USER field also takes "contact_owner").
     keywords: tuple[str, ...] = ()
     minimum: int | None = None
+    # Shown only while another setting has one of these values (the builder hides the rest).
+    shown_when: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def is_shown(self, values: Mapping[str, Any]) -> bool:
+        return all(values.get(key) in allowed for key, allowed in self.shown_when.items())
 
     def is_required(self, values: Mapping[str, Any]) -> bool:
         if self.required:

@@ -19,7 +19,12 @@ from PySide6.QtWidgets import (
 
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.services.workflows.fields import FieldSpec, is_blank
-from ghl_desktop.ui.screens.workflows.field_editors import FieldEditor, Options, make_editor
+from ghl_desktop.ui.screens.workflows.field_editors import (
+    ChoiceEditor,
+    FieldEditor,
+    Options,
+    make_editor,
+)
 
 
 class SettingsPanel(QWidget):
@@ -123,14 +128,38 @@ class SettingsPanel(QWidget):
                 editor.widget.setProperty("invalid", True)
         if not fields:
             self.form.addRow(QLabel("This one has no settings."))
+        controllers = {key for spec in fields for key in spec.shown_when}
+        for key in controllers:
+            controller = self.editors.get(key)
+            if isinstance(controller, ChoiceEditor):
+                controller.combo.currentIndexChanged.connect(self._update_visibility)
+        self._update_visibility()
         self.save_button.setVisible(editable)
         self.form_host.setEnabled(editable)
+
+    def _controlling_values(self) -> dict[str, Any]:
+        keys = {key for editor in self.editors.values() for key in editor.spec.shown_when}
+        return {key: self.editors[key].value() for key in keys if key in self.editors}
+
+    def _update_visibility(self) -> None:
+        """Show only the settings that apply (a wait "for a duration" has no time of day)."""
+        current = self._controlling_values()
+        for editor in self.editors.values():
+            if editor.spec.shown_when:
+                self.form.setRowVisible(editor.widget, editor.spec.is_shown(current))
+
+    def is_shown(self, key: str) -> bool:
+        editor = self.editors[key]
+        return editor.spec.is_shown(self._controlling_values())
 
     def values(self) -> dict[str, Any]:
         """The filled-in values (unset ones left out). Raises ValidationError for input that
         cannot even be read (bad JSON)."""
         found: dict[str, Any] = {}
+        current = self._controlling_values()
         for key, editor in self.editors.items():
+            if not editor.spec.is_shown(current):
+                continue  # a hidden setting does not apply: it is not kept
             value = editor.value()
             if not is_blank(value) and not (value is False and editor.spec.default is None):
                 found[key] = value
