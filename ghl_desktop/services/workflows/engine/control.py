@@ -20,7 +20,7 @@ from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.enrolment import (
     Enrolment,
-    enrol,
+    enrol_many,
     live_contact_ids,
     published_workflow,
 )
@@ -56,11 +56,10 @@ def _report(results: Sequence[Enrolment], missing: int) -> EnrolReport:
 def _enrol_ids(uow: UnitOfWork, workflow_id: str, contact_ids: Sequence[str]) -> EnrolReport:
     workflow, definition = published_workflow(uow, workflow_id)
     live = live_contact_ids(uow, list(contact_ids))
-    results = [
-        enrol(uow, workflow, definition, cid, via="manual",
-              context={"enrolled_by": {"user_id": uow.actor.user_id}})
-        for cid in live
-    ]  # fmt: skip
+    results = enrol_many(
+        uow, workflow, definition, live, via="manual",
+        context={"enrolled_by": {"user_id": uow.actor.user_id}},
+    )  # fmt: skip
     return _report(results, len(set(contact_ids)) - len(live))
 
 
