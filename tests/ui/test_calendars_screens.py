@@ -28,7 +28,10 @@ from ghl_desktop.ui.screens.calendars.grid_layout import (
     visible_days,
 )
 from ghl_desktop.ui.workspace import Workspace
+from tests.caldav_server import RadicaleServer, radicale_server
 from tests.ui.conftest import WAIT_MS, click, sign_in, wait_idle
+
+__all__ = ["radicale_server"]
 
 UTC_ZONE = ZoneInfo("UTC")
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -262,3 +265,34 @@ def test_settings_availability_services_and_sharing(owner_screen, qtbot: QtBot) 
         s.name for s in service_catalog.list_services(owner_window.ctx.uows, snapshot.actor, sub)
     ]
     assert "Wine pairing" in names
+
+
+def test_caldav_connect_and_sync_from_the_settings(
+    owner_screen, qtbot: QtBot, radicale_server: RadicaleServer
+) -> None:
+    owner_window, screen = owner_screen
+    settings = screen.settings
+    screen.tabs.setCurrentWidget(settings)
+    owner_window.settle(qtbot)
+    sync = settings.sync
+    settings.tabs.setCurrentWidget(sync)
+    url = radicale_server.new_calendar()
+    sync.url.setText(url)
+    sync.username.setText(radicale_server.username)
+    sync.password.setText("wrong")
+    click(qtbot, sync.test_button)
+    owner_window.settle(qtbot)
+    assert "not accepted" in sync.status.text()
+    sync.password.setText(radicale_server.password)
+    click(qtbot, sync.test_button)
+    owner_window.settle(qtbot)
+    assert "Connected to “Work”" in sync.status.text()
+    click(qtbot, sync.save_button)
+    qtbot.waitUntil(lambda: "Status: ok" in sync.status.text(), timeout=WAIT_MS)
+    assert sync.password.text() == ""
+    assert "appointments pushed" in sync.status.text()
+    assert sync.sync_button.isEnabled()
+    assert (
+        owner_window.ctx.runtime.secrets.get(f"calendar.caldav.{settings.form.info.id}.password")
+        == radicale_server.password
+    )

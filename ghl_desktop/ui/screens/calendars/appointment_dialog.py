@@ -32,6 +32,7 @@ from ghl_desktop.services.calendars.sync.agenda import AgendaItem, Overview
 from ghl_desktop.services.calendars.sync.desk import ContactChoice, ServiceChoice, SlotChoice
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, WriteOp, describe_error
+from ghl_desktop.ui.screens.calendars.availability_editor import DATE_FORMAT
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 SEARCH_DELAY_MS = 250
@@ -79,6 +80,7 @@ class AppointmentDialog(QDialog):
         self.day = QDateEdit()
         self.day.setObjectName("AppointmentDay")
         self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat(DATE_FORMAT)
         self.zone_label = QLabel()
         self.zone_label.setProperty("role", "muted")
         self.slots = QListWidget()

@@ -34,6 +34,7 @@ from ghl_desktop.ui.workspace import WorkspaceSnapshot
 # Shown Monday first; stored with 0 = Sunday.
 WEEKDAYS = (("Monday", 1), ("Tuesday", 2), ("Wednesday", 3), ("Thursday", 4), ("Friday", 5),
             ("Saturday", 6), ("Sunday", 0))  # fmt: skip
+DATE_FORMAT = "ddd d MMM yyyy"
 ZONES = [*sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")), "UTC"]
 
 
@@ -79,19 +80,24 @@ class AvailabilityEditor(QWidget):
         self.weekly.setHorizontalHeaderLabels(["Day", "From", "To"])
         self.weekly.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.weekly.verticalHeader().setVisible(False)
-        self.weekly.horizontalHeader().setStretchLastSection(True)
+        self.weekly.horizontalHeader().setStretchLastSection(False)
+        for column, width in enumerate((150, 100, 100)):
+            self.weekly.setColumnWidth(column, width)
         self.use_from = QCheckBox("Valid from")
         self.valid_from = QDateEdit()
         self.use_to = QCheckBox("until")
         self.valid_to = QDateEdit()
         for edit in (self.valid_from, self.valid_to):
             edit.setCalendarPopup(True)
+            edit.setDisplayFormat(DATE_FORMAT)
         self.overrides = QTableWidget(0, 4)
         self.overrides.setObjectName("DateOverrides")
         self.overrides.setHorizontalHeaderLabels(["Date", "Closed", "From", "To"])
         self.overrides.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.overrides.verticalHeader().setVisible(False)
-        self.overrides.horizontalHeader().setStretchLastSection(True)
+        self.overrides.horizontalHeader().setStretchLastSection(False)
+        for column, width in enumerate((160, 70, 100, 100)):
+            self.overrides.setColumnWidth(column, width)
 
         weekly_box = QGroupBox("Weekly hours")
         weekly_layout = QVBoxLayout(weekly_box)
@@ -163,6 +169,7 @@ class AvailabilityEditor(QWidget):
         self.overrides.insertRow(row)
         when = QDateEdit(_qdate(day))
         when.setCalendarPopup(True)
+        when.setDisplayFormat(DATE_FORMAT)
         closed = QCheckBox()
         closed.setChecked(start is None)
         begin, finish = _time_edit(start or time(9)), _time_edit(end or time(17))
