@@ -22,7 +22,8 @@ __all__ = ["fast_password_hashing"]
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
-def test_feed_lists_upcoming_appointments_and_rotates(runtime) -> None:
+def test_feed_lists_upcoming_appointments_and_rotates(any_runtime) -> None:
+    runtime = any_runtime
     runtime.clock.set(NOW)
     t = make_tenant(runtime)
     with tenant_uow(runtime, t) as uow:

@@ -120,7 +120,14 @@ def world(runtime, radicale_server: RadicaleServer) -> World:
     return World(runtime, radicale_server)
 
 
-def test_pull_blocks_external_busy_times_and_skips_unchanged(world: World) -> None:
+@pytest.fixture
+def any_world(any_runtime, radicale_server: RadicaleServer) -> World:
+    """For the tests that also run on PostgreSQL."""
+    return World(any_runtime, radicale_server)
+
+
+def test_pull_blocks_external_busy_times_and_skips_unchanged(any_world: World) -> None:
+    world = any_world
     start = NOW + timedelta(days=1)
     world.remote.put("d-1", ical("d-1", start), href=None, etag=None)
     world.remote.put("f-1", ical("f-1", start, summary="Focus", extra="TRANSP:TRANSPARENT\n"),
@@ -161,7 +168,8 @@ def test_remote_edit_and_delete_of_a_foreign_event(world: World) -> None:
     assert world.busy() == []
 
 
-def test_push_then_remote_move_updates_the_appointment(world: World) -> None:
+def test_push_then_remote_move_updates_the_appointment(any_world: World) -> None:
+    world = any_world
     start = NOW + timedelta(days=3)
     appointment_id = world.book(start)
     report = world.sync()
@@ -213,7 +221,8 @@ def test_remote_move_onto_a_taken_time_is_a_conflict_and_local_wins(world: World
     assert status.conflicts
 
 
-def test_remote_delete_cancels_the_appointment(world: World) -> None:
+def test_remote_delete_cancels_the_appointment(any_world: World) -> None:
+    world = any_world
     appointment_id = world.book(NOW + timedelta(days=4))
     world.sync()
     [href] = world.remote_events()
