@@ -334,6 +334,23 @@ def test_johns_calendar_rules_and_christmas_override(demo: tuple[Runtime, DemoRe
 
 
 # -- workflows ----------------------------------------------------------------------------
+def test_sales_team_round_robin_calendar(demo: tuple[Runtime, DemoResult]) -> None:
+    from ghl_desktop.models.calendars import CalendarKind, CalendarTeamMember
+
+    rt, result = demo
+    with reader(rt, result) as uow:
+        team = uow.session.scalar(select(Calendar).where(Calendar.kind == CalendarKind.TEAM))
+        assert team is not None
+        members = uow.session.scalars(
+            select(CalendarTeamMember.user_id).where(CalendarTeamMember.calendar_id == team.id)
+        ).all()
+        assert len(members) == 2
+        booked = uow.session.scalars(select(Appointment).where(Appointment.calendar_id == team.id))
+        assignees = [a.assigned_user_id for a in booked]
+        assert len(assignees) >= 5
+        assert set(assignees) == set(members)  # shared out between both
+
+
 def test_welcome_series_tree_and_triggers(demo: tuple[Runtime, DemoResult]) -> None:
     rt, result = demo
     with reader(rt, result) as uow:

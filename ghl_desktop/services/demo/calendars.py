@@ -1,6 +1,8 @@
 """Demo calendars: John's calendar (Monday and Tuesday 09:00-17:00 America/New_York, closed on
 25 December), Jane's and Bob's, two bookable services, and appointments inside those hours
-over the last 90 days and the next three weeks."""
+over the last 90 days and the next three weeks; in the main location also a round-robin
+"Sales Team" calendar (John and Jane, weekdays 10:00-16:00) with upcoming bookings made through
+the booking service, so they fall on times the slot engine offers."""
 
 from __future__ import annotations
 
@@ -18,11 +20,17 @@ from ghl_desktop.models.calendars import (
     AvailabilityKind,
     AvailabilityRule,
     Calendar,
+    CalendarKind,
     CalendarService,
+    CalendarServiceLink,
+    CalendarTeamMember,
     CalendarType,
+    Distribution,
     day_of_week,
 )
 from ghl_desktop.models.crm import Contact
+from ghl_desktop.services.calendars.availability import find_slots, local_day_window
+from ghl_desktop.services.calendars.booking import book
 from ghl_desktop.services.demo.common import (
     CURRENCY,
     Location,
@@ -36,6 +44,9 @@ from ghl_desktop.services.demo.context import DemoContext
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
 JOHNS_CALENDAR = "John's Calendar"
+TEAM_CALENDAR = "Sales Team"
+TEAM_MEMBERS = ("john@restaurant.com", "jane@restaurant.com")
+TEAM_BOOKING_DAYS = (1, 2, 3, 6, 8, 9, 10, 13)
 PAST_DAYS = 90
 FUTURE_DAYS = 21
 
@@ -108,12 +119,47 @@ class _Builder:
         session.flush()
         for calendar, spec in calendars:
             self._appointments(calendar, spec, services, contacts)
+        if self.location.is_main and contacts:
+            session.flush()
+            self._team(services[0], contacts)
+
+    def _team(self, service: CalendarService, contacts: list[Contact]) -> None:
+        """A round-robin team calendar and a few upcoming bookings on the times it offers."""
+        tz = self.location.timezone
+        team = Calendar(
+            id=new_id(), kind=CalendarKind.TEAM, name=TEAM_CALENDAR, slug="sales-team",
+            distribution=Distribution.ROUND_ROBIN, timezone=tz, min_notice_minutes=120,
+            description="Talk to the first free member of our sales team.",
+        )  # fmt: skip
+        session = self.uow.session
+        session.add(team)
+        session.flush()
+        session.add_all(
+            CalendarTeamMember(calendar_id=team.id, user_id=self.users[email], priority=n)
+            for n, email in enumerate(TEAM_MEMBERS)
+        )
+        session.add_all(
+            AvailabilityRule(calendar_id=team.id, kind=AvailabilityKind.WEEKLY, day_of_week=day,
+                             start_time=time(10), end_time=time(16), timezone=tz)
+            for day in range(1, 6)
+        )  # fmt: skip
+        session.add(CalendarServiceLink(calendar_id=team.id, service_id=service.id))
+        session.flush()
+        today = self.now.astimezone(self.zone).date()
+        for offset in TEAM_BOOKING_DAYS:
+            day = today + timedelta(days=offset)
+            start, end = local_day_window(day, day, self.zone)
+            slots = find_slots(self.uow, team, service, start, end, self.zone)
+            if slots:
+                slot = slots[self.rng.randrange(len(slots))]
+                book(self.uow, calendar_id=team.id, service_id=service.id,
+                     start_at=slot.start_utc, contact_id=pick(self.rng, contacts).id)  # fmt: skip
 
     def _calendar(self, spec: CalendarSpec) -> Calendar:
         tz = self.location.timezone
         calendar = Calendar(
             id=new_id(), name=spec.name, slug=spec.slug, owner_user_id=self.users[spec.owner_email],
-            description=f"Book time with {spec.name.split(chr(39))[0]}.",
+            description=f"Book time with {spec.name.split(chr(39))[0]}.", timezone=tz,
         )  # fmt: skip
         rules = [
             AvailabilityRule(
@@ -198,7 +244,9 @@ class _Builder:
                 calendar_id=calendar.id, contact_id=contact.id, service_id=service.id,
                 assigned_user_id=calendar.owner_user_id, start_at=start, end_at=end,
                 status=status, title=f"{service.name} — {contact.full_name}",
-                created_at=booked, updated_at=booked,
+                buffer_before_minutes=service.buffer_before_minutes,
+                buffer_after_minutes=service.buffer_after_minutes,
+                invitee_timezone=self.location.timezone, created_at=booked, updated_at=booked,
             )
         )  # fmt: skip
 
