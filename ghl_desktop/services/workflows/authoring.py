@@ -154,39 +154,55 @@ def draft_definition(uow: UnitOfWork, workflow_id: str) -> WorkflowDefinition:
     """The draft as a definition (numbered as the version publishing it would get)."""
     uow.require(READ)
     workflow = load_workflow(uow, workflow_id)
-    triggers = uow.session.scalars(
-        select(WorkflowTrigger)
-        .where(WorkflowTrigger.workflow_id == workflow_id)
-        .order_by(WorkflowTrigger.created_at, WorkflowTrigger.id)
-    )
-    actions = uow.session.scalars(
-        select(WorkflowAction)
-        .where(WorkflowAction.workflow_id == workflow_id)
-        .order_by(WorkflowAction.position, WorkflowAction.id)
-    )
-    return WorkflowDefinition(
-        workflow_id=workflow.id,
-        version=workflow.version + 1,
-        name=workflow.name,
-        triggers=tuple(
-            TriggerDef(t.id, t.type, dict(t.conditions or {}), t.is_active) for t in triggers
-        ),
-        actions=tuple(
-            ActionDef(
-                a.id,
-                a.parent_action_id,
-                a.branch,
-                a.type,
-                a.name,
-                dict(a.settings or {}),
-                a.position,
+    return draft_definitions(uow, [workflow])[workflow.id]
+
+
+def draft_definitions(
+    uow: UnitOfWork, workflows: list[Workflow] | None = None
+) -> dict[str, WorkflowDefinition]:
+    """The drafts of ``workflows`` (default: all of the sub-account) in three queries."""
+    uow.require(READ)
+    if workflows is None:
+        workflows = list(uow.session.scalars(select(Workflow).order_by(Workflow.name)))
+    ids = [w.id for w in workflows]
+    triggers: dict[str, list[TriggerDef]] = {wid: [] for wid in ids}
+    actions: dict[str, list[ActionDef]] = {wid: [] for wid in ids}
+    for batch in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for t in uow.session.scalars(
+            select(WorkflowTrigger)
+            .where(WorkflowTrigger.workflow_id.in_(batch))
+            .order_by(WorkflowTrigger.created_at, WorkflowTrigger.id)
+        ):
+            triggers[t.workflow_id].append(
+                TriggerDef(t.id, t.type, dict(t.conditions or {}), t.is_active)
             )
-            for a in actions
-        ),
-        reentry=ReentryPolicy(
-            workflow.allow_reentry, workflow.max_enrolments, workflow.enrolment_window_minutes
-        ),
-    )
+        for a in uow.session.scalars(
+            select(WorkflowAction)
+            .where(WorkflowAction.workflow_id.in_(batch))
+            .order_by(WorkflowAction.position, WorkflowAction.id)
+        ):
+            actions[a.workflow_id].append(
+                ActionDef(
+                    a.id,
+                    a.parent_action_id,
+                    a.branch,
+                    a.type,
+                    a.name,
+                    dict(a.settings or {}),
+                    a.position,
+                )
+            )
+    return {
+        w.id: WorkflowDefinition(
+            workflow_id=w.id,
+            version=w.version + 1,
+            name=w.name,
+            triggers=tuple(triggers[w.id]),
+            actions=tuple(actions[w.id]),
+            reentry=ReentryPolicy(w.allow_reentry, w.max_enrolments, w.enrolment_window_minutes),
+        )
+        for w in workflows
+    }
 
 
 # -- changing ---------------------------------------------------------------------------------

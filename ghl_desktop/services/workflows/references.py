@@ -17,10 +17,10 @@ from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.models.workflows import Workflow, WorkflowVersion
 from ghl_desktop.services.uow import UnitOfWork
 from ghl_desktop.services.workflows import registry
-from ghl_desktop.services.workflows.authoring import READ, draft_definition
+from ghl_desktop.services.workflows.authoring import READ, draft_definitions
 from ghl_desktop.services.workflows.definition import WorkflowDefinition
 from ghl_desktop.services.workflows.fields import REFERENCE_KINDS, Kind, Reference
-from ghl_desktop.services.workflows.validation import Problem, validate
+from ghl_desktop.services.workflows.validation import LiveRecords, Problem, validate
 
 DRAFT = "draft"
 LIVE = "live"
@@ -66,8 +66,13 @@ def _uses(definition: WorkflowDefinition) -> Iterator[tuple[str, str, str, Refer
                 yield "action", action.id, action.label, Reference(ref.kind, ref.value, field)
 
 
-def _definitions(uow: UnitOfWork) -> Iterator[tuple[Workflow, str, WorkflowDefinition]]:
-    workflows = list(uow.session.scalars(select(Workflow).order_by(Workflow.name, Workflow.id)))
+def _definitions(
+    uow: UnitOfWork, workflow_id: str | None = None
+) -> Iterator[tuple[Workflow, str, WorkflowDefinition]]:
+    query = select(Workflow).order_by(Workflow.name, Workflow.id)
+    if workflow_id is not None:
+        query = query.where(Workflow.id == workflow_id)
+    workflows = list(uow.session.scalars(query))
     live_versions = {
         (w.id, w.published_version) for w in workflows if w.published_version is not None
     }
@@ -81,8 +86,9 @@ def _definitions(uow: UnitOfWork) -> Iterator[tuple[Workflow, str, WorkflowDefin
         for row in rows:
             if (row.workflow_id, row.version) in live_versions:
                 snapshots[row.workflow_id] = WorkflowDefinition.from_json(row.definition)
+    drafts = draft_definitions(uow, workflows)
     for workflow in workflows:
-        yield workflow, DRAFT, draft_definition(uow, workflow.id)
+        yield workflow, DRAFT, drafts[workflow.id]
         if workflow.id in snapshots:
             yield workflow, LIVE, snapshots[workflow.id]
 
@@ -126,11 +132,12 @@ def broken_references(uow: UnitOfWork, workflow_id: str | None = None) -> list[B
     the live version of one workflow or of all of them. The live ones break running
     executions; the draft ones block the next publish."""
     uow.require(READ)
+    chosen = list(_definitions(uow, workflow_id))
+    live = LiveRecords(uow)
+    live.prefetch(ref for _w, _which, d in chosen for *_where, ref in _uses(d))
     broken: list[BrokenReference] = []
-    for workflow, which, definition in _definitions(uow):
-        if workflow_id is not None and workflow.id != workflow_id:
-            continue
-        for problem in validate(uow, definition):
+    for workflow, which, definition in chosen:
+        for problem in validate(uow, definition, live=live):
             if problem.broken_reference:
                 broken.append(BrokenReference(workflow.id, workflow.name, which, problem))
     return broken

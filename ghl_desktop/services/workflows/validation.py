@@ -47,7 +47,9 @@ class WorkflowInvalid(ValidationError):
         self.problems = problems
 
 
-def validate(uow: UnitOfWork, definition: WorkflowDefinition) -> list[Problem]:
+def validate(
+    uow: UnitOfWork, definition: WorkflowDefinition, *, live: LiveRecords | None = None
+) -> list[Problem]:
     problems: list[Problem] = []
     refs: list[tuple[Problem, Reference]] = []  # a template problem per reference
     if not definition.actions:
@@ -73,7 +75,7 @@ def validate(uow: UnitOfWork, definition: WorkflowDefinition) -> list[Problem]:
         for ref in aspec.references(action.settings):
             refs.append((Problem("action", action.id, action.label, ref.field, ""), ref))
     problems.extend(structure_problems(definition))
-    problems.extend(_reference_problems(uow, refs))
+    problems.extend(_reference_problems(live or LiveRecords(uow), refs))
     return problems
 
 
@@ -201,23 +203,44 @@ def _spec_or_none(action_type: str) -> ActionSpec | None:
         return None
 
 
+class LiveRecords:
+    """Which referenced records exist, asked once per kind and value (checking many workflows
+    at once shares one instance: one query per kind instead of per workflow)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._known: dict[str, dict[str, bool]] = {}
+
+    def prefetch(self, refs: Iterable[Reference]) -> None:
+        wanted: dict[str, set[str]] = {}
+        for ref in refs:
+            if ref.value not in self._known.get(ref.kind, {}):
+                wanted.setdefault(ref.kind, set()).add(ref.value)
+        for kind, values in wanted.items():
+            found = existing(self.uow, kind, values)
+            known = self._known.setdefault(kind, {})
+            known.update({value: value in found for value in values})
+
+    def exists(self, ref: Reference) -> bool:
+        if ref.value not in self._known.get(ref.kind, {}):
+            self.prefetch([ref])
+        return self._known[ref.kind][ref.value]
+
+
 def _reference_problems(
-    uow: UnitOfWork, refs: Iterable[tuple[Problem, Reference]]
+    live: LiveRecords, refs: Iterable[tuple[Problem, Reference]]
 ) -> list[Problem]:
-    by_kind: dict[str, set[str]] = {}
     pending = list(refs)
-    for _template, ref in pending:
-        by_kind.setdefault(ref.kind, set()).add(ref.value)
-    live = {kind: existing(uow, kind, values) for kind, values in by_kind.items()}
+    live.prefetch(ref for _template, ref in pending)
     found: list[Problem] = []
     for template, ref in pending:
-        if ref.value in live[ref.kind]:
+        if live.exists(ref):
             continue
         what = KIND_LABELS.get(ref.kind, ref.kind)
         gone = (
             "does not exist (deleted or renamed?)"
             if ref.kind == Kind.TAG
-            else ("does not exist or was deleted")
+            else "does not exist or was deleted"
         )
         found.append(
             Problem(
