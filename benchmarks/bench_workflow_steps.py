@@ -43,7 +43,10 @@ from ghl_desktop.services.workflows.engine import control, run_due
 
 CONTACTS = int(__import__("os").environ.get("BENCH_WF_CONTACTS", "10000"))
 STEPS_PER_CONTACT = 5
-WAIT_CONTACTS, WAIT_RUNS_EACH = int(__import__("os").environ.get("BENCH_WF_WAIT_CONTACTS", "1000")), 100
+WAIT_CONTACTS, WAIT_RUNS_EACH = (
+    int(__import__("os").environ.get("BENCH_WF_WAIT_CONTACTS", "1000")),
+    100,
+)
 TARGET_STEPS = 1_000.0
 TARGET_RESUME_S = 5.0
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -51,7 +54,7 @@ BATCH = 500
 
 
 def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _setup(folder: Path) -> tuple[Runtime, Actor, str, FixedClock]:
@@ -111,16 +114,44 @@ def _publish(rt: Runtime, sub: str, actions: list[ActionDef], name: str) -> str:
 
 
 def five_steps() -> list[ActionDef]:
-    email = ActionDef("a-email", None, None, "send_email", "Welcome",
-                      {"subject": "Hi {{contact.first_name}}", "body": "Welcome aboard"}, 0)
-    branch = ActionDef("a-if", "a-email", None, "if_else", "Pro?", {"conditions": [
-        {"field": "custom_fields.plan", "operator": "equals", "value": "pro"}]}, 0)
+    email = ActionDef(
+        "a-email",
+        None,
+        None,
+        "send_email",
+        "Welcome",
+        {"subject": "Hi {{contact.first_name}}", "body": "Welcome aboard"},
+        0,
+    )
+    branch = ActionDef(
+        "a-if",
+        "a-email",
+        None,
+        "if_else",
+        "Pro?",
+        {"conditions": [{"field": "custom_fields.plan", "operator": "equals", "value": "pro"}]},
+        0,
+    )
     actions = [email, branch]
     for label in ("yes", "no"):
-        hook = ActionDef(f"a-hook-{label}", "a-if", label, "webhook", "Notify CRM",
-                         {"url": "https://hooks.example.com/in", "body": ""}, 0)
-        sms = ActionDef(f"a-sms-{label}", hook.id, None, "send_sms", "Text",
-                        {"body": "Thanks {{contact.first_name}}"}, 0)
+        hook = ActionDef(
+            f"a-hook-{label}",
+            "a-if",
+            label,
+            "webhook",
+            "Notify CRM",
+            {"url": "https://hooks.example.com/in", "body": ""},
+            0,
+        )
+        sms = ActionDef(
+            f"a-sms-{label}",
+            hook.id,
+            None,
+            "send_sms",
+            "Text",
+            {"body": "Thanks {{contact.first_name}}"},
+            0,
+        )
         end = ActionDef(f"a-end-{label}", sms.id, None, "end", "End", {}, 0)
         actions += [hook, sms, end]
     return actions  # fmt: skip
@@ -147,7 +178,7 @@ def raw_loop(db_path: Path) -> int:
             db.execute("COMMIT")
             break
         marks = ",".join("?" * len(ids))
-        db.execute(f"UPDATE workflow_action_executions SET status = 'running', started_at = ?,"  # noqa: S608
+        db.execute(f"UPDATE workflow_action_executions SET status = 'running', started_at = ?,"
                    f" attempts = attempts + 1 WHERE id IN ({marks})", (now, *ids))  # fmt: skip
         db.execute("COMMIT")
         db.execute("BEGIN IMMEDIATE")
