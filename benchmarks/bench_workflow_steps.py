@@ -107,8 +107,10 @@ def _publish(rt: Runtime, sub: str, actions: list[ActionDef], name: str) -> str:
                                  version=1, published_version=1, allow_reentry=True,
                                  max_enrolments=1000, enrolment_window_minutes=1))  # fmt: skip
         uow.flush()
-        uow.session.add(WorkflowVersion(workflow_id=workflow_id, version=1,
-                                        definition=definition.to_json(), published_at=NOW))  # fmt: skip
+        uow.session.add(
+            WorkflowVersion(workflow_id=workflow_id, version=1, definition=definition.to_json(),
+                            published_at=NOW)
+        )  # fmt: skip
         uow.commit()
     return workflow_id
 
@@ -194,7 +196,7 @@ def _raw_step(db: Any, step_id: str, now: str) -> None:
     sid, run_id, action, scheduled, sub = db.execute(
         "SELECT id, workflow_execution_id, workflow_action_id, scheduled_for, sub_account_id"
         " FROM workflow_action_executions WHERE id = ?", (step_id,)).fetchone()  # fmt: skip
-    contact_id, context = db.execute(
+    contact_id, _context = db.execute(
         "SELECT contact_id, context FROM workflow_executions WHERE id = ?", (run_id,)
     ).fetchone()
     first, email, phone, custom = db.execute(
@@ -204,8 +206,8 @@ def _raw_step(db: Any, step_id: str, now: str) -> None:
     following = NEXT.get(action)
     key = f"wf:{run_id}:{action}"
     if action == "a-email":
-        _raw_outbox(db, sub, "email", {"to": email, "subject": f"Hi {first}",
-                                       "body": "Welcome aboard"}, key, contact_id, sid, now)  # fmt: skip
+        message = {"to": email, "subject": f"Hi {first}", "body": "Welcome aboard"}
+        _raw_outbox(db, sub, "email", message, key, contact_id, sid, now)
         following = "a-if"
     elif action == "a-if":
         yes = json.loads(custom).get("plan") == "pro"
@@ -348,7 +350,8 @@ def main() -> int:
         ours, raw = bench_steps(Path(tmp) / "steps")
         print(f"steps/s, {STEPS_PER_CONTACT}-step workflow x {CONTACTS:,} contacts: "
               f"ours {ours:,.0f}/s   raw-SQL loop {raw:,.0f}/s   ratio {ours / raw:.2f}   "
-              f"target >= {TARGET_STEPS:,.0f}/s: {'met' if ours >= TARGET_STEPS else 'NOT met'}")  # fmt: skip
+              f"target >= {TARGET_STEPS:,.0f}/s: "
+              f"{'met' if ours >= TARGET_STEPS else 'NOT met'}")  # fmt: skip
         ours_s, raw_s, parked = bench_waits(Path(tmp) / "waits")
         print(f"{parked:,} parked waits resumed after their due time: ours {ours_s:.2f} s   "
               f"raw SQL {raw_s:.2f} s   target <= {TARGET_RESUME_S:.0f} s: "
