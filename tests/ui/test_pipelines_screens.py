@@ -112,7 +112,7 @@ def test_card_opens_the_form_and_lost_needs_its_reason(
     card = next(c for c in column(screen, "Qualified").cards.cards() if c.status.value == "open")
     screen.open_opportunity(card.id)
     dialog = find_dialog(qtbot, screen, OpportunityFormDialog)
-    qtbot.waitUntil(lambda: "created in" in dialog.history.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "created in" in dialog.history.toPlainText(), timeout=WAIT_MS)
     assert dialog.name_edit.text() == card.name
     assert not dialog.lost_reason.isEnabled()
     dialog.status.setCurrentIndex(dialog.status.findData("lost"))

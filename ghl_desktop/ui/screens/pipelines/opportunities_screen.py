@@ -282,13 +282,24 @@ class OpportunitiesScreen(Screen):
                key=f"more-{stage_id}").success(show).run()  # fmt: skip
 
     def open_opportunity(self, opportunity_id: str) -> None:
+        """Read the deal (and the owners and fields, if they are not in yet: the form needs
+        them), then open its form."""
         where = self._where()
         if where is None:
             return
         uows, actor, sub = where
-        ReadOp(self.ctx.ops, self,
-               lambda: queries.get_opportunity(uows, actor, sub, opportunity_id),
-               key="open").success(lambda info: self.edit(info)).run()  # fmt: skip
+        need_people = self.people_for != sub
+
+        def read() -> tuple[OpportunityInfo, People | None]:
+            info = queries.get_opportunity(uows, actor, sub, opportunity_id)
+            return info, load_people(uows, actor, sub) if need_people else None
+
+        def show(found: tuple[OpportunityInfo, People | None]) -> None:
+            if found[1] is not None:
+                self._people(sub, found[1])
+            self.edit(found[0])
+
+        ReadOp(self.ctx.ops, self, read, key="open").success(show).run()
 
     def edit(self, info: OpportunityInfo) -> OpportunityFormDialog | None:
         if self.snapshot is None:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
-    QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QWidget,
 )
 
@@ -83,6 +83,9 @@ class OpportunityFormDialog(FormDialog):
         for user in lookups.users:
             self.owner.addItem(user.label, user.id)
         owner = existing.owner_user_id if existing else snapshot.actor.user_id
+        if existing is not None and owner and self.owner.findData(owner) < 0:
+            # An owner who left the sub-account (or users not read yet): keep them chosen.
+            self.owner.addItem(existing.owner_name or owner, owner)
         self.owner.setCurrentIndex(max(0, self.owner.findData(owner or "")))
         self.source = QLineEdit(existing.source if existing else "")
         self.status = QComboBox()
@@ -118,10 +121,10 @@ class OpportunityFormDialog(FormDialog):
         self.follow_up_due.setDisplayFormat("yyyy-MM-dd HH:mm")
         tomorrow = datetime.now(UTC) + timedelta(days=1)
         self.follow_up_due.setDateTime(QDateTime.fromSecsSinceEpoch(int(tomorrow.timestamp())))
-        self.history = QLabel()
+        self.history = QPlainTextEdit()
         self.history.setObjectName("StageHistory")
-        self.history.setProperty("role", "muted")
-        self.history.setWordWrap(True)
+        self.history.setReadOnly(True)
+        self.history.setFixedHeight(96)
         if existing is None:
             self.add_field("", self.follow_up)
             self.add_field("Task", self.follow_up_title, "follow_up.title")
@@ -188,7 +191,7 @@ class OpportunityFormDialog(FormDialog):
                              f"after {days:.1f} days")  # fmt: skip
             else:
                 lines.append(f"{when}: created in {move.to_stage_name}")
-        self.history.setText("\n".join(lines))
+        self.history.setPlainText("\n".join(lines))
 
     # -- the service call ------------------------------------------------------------------
     def operation(self) -> Callable[[], object]:

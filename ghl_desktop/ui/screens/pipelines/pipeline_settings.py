@@ -45,11 +45,12 @@ class PipelineSettingsDialog(QDialog):
         self.setObjectName("PipelineSettings")
         self.setWindowTitle("Pipeline settings")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(620, 460)
+        self.resize(680, 460)
         self.pipelines: list[PipelineInfo] = []
         self.wanted = pipeline_id
         self.picker = QComboBox()
         self.picker.setObjectName("SettingsPipeline")
+        self.picker.setMinimumWidth(220)
         self.new_button = QPushButton("&New pipeline…")
         self.rename_button = QPushButton("&Rename…")
         self.default_button = QPushButton("Make &default")
