@@ -12,6 +12,7 @@ from ghl_desktop.ui.screens.inbox import loaders
 from ghl_desktop.ui.screens.inbox.badge import InboxBadge
 from ghl_desktop.ui.screens.inbox.channels_tab import ChannelsTab
 from ghl_desktop.ui.screens.inbox.inbox_screen import InboxScreen
+from ghl_desktop.ui.widgets.nav_bar import BADGE_ROLE
 from tests.email_peers import smtp_server
 from tests.ui.conftest import WAIT_MS, OpenWindow, click, wait_idle
 
@@ -47,7 +48,11 @@ def test_inbound_reply_note_status_and_badge(qtbot: QtBot, owner_window: OpenWin
     conversation_id = _simulate(owner_window, "Hi, can I book for <b>Friday</b>?")
     qtbot.waitUntil(lambda: _row(screen, conversation_id) is not None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: badge.count == before + 1, timeout=WAIT_MS)
-    assert owner_window.window.nav.badge("conversations") == before + 1
+    nav = owner_window.window.nav
+    assert nav.badge("conversations") == before + 1
+    item = nav.item(nav.keys().index("conversations"))
+    assert item.data(BADGE_ROLE) == before + 1
+    assert item.text() == "Conversations"
     assert badge.notifications[-1][1] == "Hi, can I book for <b>Friday</b>?"
     row = _row(screen, conversation_id)
     assert row is not None
