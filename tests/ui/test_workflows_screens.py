@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from ghl_desktop.services import tags
 from ghl_desktop.services.workflows import publishing
+from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
 from ghl_desktop.ui.screens.workflows.field_editors import ChoiceEditor
 from ghl_desktop.ui.screens.workflows.references_dialog import ReferencesDialog
@@ -65,6 +66,14 @@ def test_list_by_folder_and_the_welcome_series_tree(owner_window: OpenWindow, qt
     assert isinstance(editor, ChoiceEditor)
     assert editor.combo.currentText() == "Welcome Email"
     assert [screen.editor.tabs.tabText(i) for i in range(3)] == ["Builder", "Versions", "Settings"]
+    # Definition changes reload the screen; runtime events of the same topic do not.
+    sub = owner_window.workspace.snapshot.sub_account.id  # type: ignore[union-attr]
+    workflow = frozenset({"workflow"})
+    assert screen.concerns(Change(workflow, sub, "workflow.published"))
+    assert screen.concerns(Change(workflow, sub, None))  # a draft edit's announcement
+    assert not screen.concerns(Change(workflow, sub, "workflow.email_opened"))
+    assert screen.concerns(Change(frozenset({"tag"}), sub, "tag.deleted"))
+    assert not screen.concerns(Change(frozenset({"contact"}), sub, "contact.updated"))
 
 
 def test_build_publish_with_problems_then_fix(owner_window: OpenWindow, qtbot: QtBot):

@@ -32,8 +32,11 @@ from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
 ROLE = Qt.ItemDataRole.UserRole
 NO_FOLDER = "No folder"
 STATUS_COLOURS = {"published": "#27AE60", "draft": "#7F8C8D"}
-# Topics that change what a workflow shows: its own, and what its steps refer to.
-TOPICS = (TOPIC, "tag", "contact", "pipeline", "sub_account")
+# Topics that change what a workflow shows: its own, and what its steps refer to (a deleted tag
+# or pipeline stage breaks references). Runtime events (an email opened, a webhook received)
+# carry the workflow topic too but change no definition.
+TOPICS = (TOPIC, "tag", "pipeline", "sub_account")
+DEFINITION_EVENTS = frozenset({"workflow.published", "workflow.unpublished", "workflow.deleted"})
 
 
 def broken_counts(uow: UnitOfWork) -> dict[str, tuple[int, int]]:
@@ -104,6 +107,9 @@ class WorkflowsScreen(Screen):
 
     def concerns(self, change: Change) -> bool:
         current = self.snapshot.sub_account if self.snapshot else None
+        name = change.event_name or ""
+        if name.startswith(f"{TOPIC}.") and name not in DEFINITION_EVENTS:
+            return False
         return change.concerns(*TOPICS) and (
             change.sub_account_id is None
             or (current is not None and change.sub_account_id == current.id)
