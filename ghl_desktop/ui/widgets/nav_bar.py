@@ -34,7 +34,10 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.save()
         font = QFont(option.font)
         font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 0.85)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * 0.85)
+        elif font.pixelSize() > 0:  # a style sheet set the size in pixels
+            font.setPixelSize(max(9, round(font.pixelSize() * 0.85)))
         painter.setFont(font)
         metrics = painter.fontMetrics()
         width, height = metrics.horizontalAdvance(text) + 12, metrics.height() + 2
