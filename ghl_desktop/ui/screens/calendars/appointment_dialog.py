@@ -113,6 +113,12 @@ class AppointmentDialog(QDialog):
         if item is None:
             form.addRow("Notes", self.notes)
         layout.addWidget(self.error)
+        if item is not None and item.status not in ("scheduled", "confirmed"):
+            # Completed, no-show or cancelled: history, nothing to move.
+            for widget in (self.service, self.day, self.zone_label, self.slots):
+                form.setRowVisible(widget, False)
+            layout.addStretch(1)
+            self.resize(480, 220)
 
         buttons = QHBoxLayout()
         self.outcome_buttons: dict[str, QPushButton] = {}
