@@ -26,8 +26,8 @@ __all__ = ["fast_password_hashing"]
 
 
 @pytest.fixture
-def s(runtime) -> Sales:
-    return sales(runtime)
+def s(any_runtime) -> Sales:
+    return sales(any_runtime)
 
 
 def _events(s: Sales, name: str) -> list[dict]:
