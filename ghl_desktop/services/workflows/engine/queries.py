@@ -261,3 +261,13 @@ def list_workflows(
             )
             for w, n, t in rows
         ]
+
+
+def run_definition(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, workflow_id: str, version: int
+) -> Any:
+    """The version snapshot a run is pinned to (to draw its path on the tree)."""
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("workflows.read")
+        _workflow(uow, workflow_id)
+        return definition_of(uow, workflow_id, version)
