@@ -112,6 +112,9 @@ def register_providers(runtime: Runtime) -> None:
     from ghl_desktop.services.inbox.webchat_delivery import register_webchat_provider
 
     register_webchat_provider(runtime.providers)
+    from ghl_desktop.services.inbox.email_ingest import register_data_dir
+
+    register_data_dir(runtime.database, runtime.data_dir)  # where inbound attachments go
 
 
 def register_subscribers(runtime: Runtime) -> None:

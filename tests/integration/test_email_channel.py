@@ -19,7 +19,7 @@ from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.inbox.email_ingest import file_raw_email
 from ghl_desktop.services.inbox.email_settings import rotate_inbound_token, save_email_channel
 from ghl_desktop.services.outbox import OutboundMessage
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 from tests.e2e.sites_kit import running_server
 from tests.email_peers import smtp_server
 
@@ -91,12 +91,19 @@ def _dnd(runtime: Runtime, tenant: Tenant, contact_id: str) -> bool:
         return bool(contact.dnd_email)
 
 
-def test_inbound_parse_webhook(runtime: Runtime, tenant: Tenant) -> None:
+def test_inbound_parse_webhook(any_runtime: Runtime) -> None:
+    runtime, tenant = any_runtime, make_tenant(any_runtime)
     _setup(runtime, tenant, 2525)
     with runtime.uows.run_tenant(tenant.owner, tenant.sub_account_id) as uow:
         token = rotate_inbound_token(uow)
     address = f"/_email/inbound/{tenant.sub_account_id}"
-    raw = _raw("<hook-1@example.com>", "Posted by the mail service")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "Bob Stone <bob@example.com>", OWN, "Invoice"
+    msg["Message-ID"] = "<hook-1@example.com>"
+    msg.set_content("Posted by the mail service")
+    msg.add_attachment(b"%PDF-1.4 invoice", maintype="application", subtype="pdf",
+                       filename="invoice.pdf")  # fmt: skip
+    raw = msg.as_bytes()
     with running_server(runtime) as server, httpx.Client(base_url=server.url) as client:
         refused = client.post(address, content=raw, headers={"authorization": "Bearer nope"})
         assert refused.status_code == 401
@@ -113,6 +120,9 @@ def test_inbound_parse_webhook(runtime: Runtime, tenant: Tenant) -> None:
         assert bad.status_code == 400
     with runtime.uows.system(read_only=True) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Message)) == 1
+        [attachment] = uow.session.scalar(select(Message.attachments))
+    # Kept under the runtime's data directory (on PostgreSQL too).
+    assert (runtime.data_dir / attachment["path"]).read_bytes() == b"%PDF-1.4 invoice"
 
 
 @pytest.mark.parametrize(

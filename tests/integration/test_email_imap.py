@@ -20,7 +20,7 @@ from ghl_desktop.services.inbox.email_settings import (
     store_imap_state,
     validate_imap,
 )
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 from tests.email_peers import IMAP_PASSWORD, IMAP_USER, ImapServer, free_port, imap_server
 
 OWN_ADDRESS = "hello@agency.test"
@@ -77,9 +77,10 @@ def _count(runtime: Runtime, model: type) -> int:
 
 
 def test_poll_threads_keeps_attachments_and_is_idempotent(
-    runtime: Runtime, tenant: Tenant, imap: ImapServer, request: pytest.FixtureRequest
+    any_runtime: Runtime, imap: ImapServer, request: pytest.FixtureRequest
 ) -> None:
-    mailbox = f"T{abs(hash(request.node.name)) % 10**6}"
+    runtime, tenant = any_runtime, make_tenant(any_runtime)
+    mailbox = f"T{abs(hash(request.node.nodeid)) % 10**6}"
     client = imap.client()
     client.create(mailbox)
     client.logout()

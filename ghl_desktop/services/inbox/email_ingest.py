@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,23 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 DATA_DIR_ENV = "GHL_DESKTOP_DATA_DIR"
 
 
+_data_dirs: dict[int, tuple[weakref.ref[Database], Path]] = {}
+
+
+def register_data_dir(database: Database, data_dir: Path) -> None:
+    """Tell entry points that only hold the database (the funnel server) where the runtime's
+    data directory is (bootstrap calls this)."""
+    for key in [k for k, (ref, _) in _data_dirs.items() if ref() is None]:
+        del _data_dirs[key]
+    _data_dirs[id(database)] = (weakref.ref(database), data_dir)
+
+
 def data_dir_of(database: Database) -> Path:
-    """The data directory: the SQLite file's folder, else (PostgreSQL) ``GHL_DESKTOP_DATA_DIR``
-    or the current directory's ``ghl-data``."""
+    """The runtime's data directory; without one registered, the SQLite file's folder, else
+    (PostgreSQL) ``GHL_DESKTOP_DATA_DIR`` or the current directory's ``ghl-data``."""
+    known = _data_dirs.get(id(database))
+    if known is not None and known[0]() is database:
+        return known[1]
     path = database.sqlite_path
     if path is not None and str(path) not in ("", ":memory:"):
         return path.resolve().parent
