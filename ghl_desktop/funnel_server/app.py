@@ -33,6 +33,7 @@ from ghl_desktop.funnel_server.pages import HTML, health, not_found, preview, st
 from ghl_desktop.funnel_server.posts import handle_post
 from ghl_desktop.funnel_server.state import SiteState
 from ghl_desktop.funnel_server.webchat_routes import ROUTES as WEBCHAT_ROUTES
+from ghl_desktop.funnel_server.workflow_hooks import ROUTES as WORKFLOW_HOOK_ROUTES
 from ghl_desktop.services.sites.rendering import render_message
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ def create_app(state: SiteState) -> ASGIApp:
             *EMAIL_ROUTES,
             *WEBCHAT_ROUTES,
             *TWILIO_ROUTES,
+            *WORKFLOW_HOOK_ROUTES,
             Route("/{path:path}", _post_or_missing, methods=["GET", "HEAD", "POST"]),
         ],
         middleware=[Middleware(SecurityHeaders)],

@@ -1,5 +1,6 @@
 """Inbound webhooks: a secret URL per workflow (``/_hooks/workflows/<token>``) whose JSON body
-names a contact by ``email`` or ``phone``; the matched contact is enrolled through the
+names a contact by ``email`` or ``phone`` (the token is made in the workflow's settings:
+``authoring.webhook_token``); the matched contact is enrolled through the
 ``inbound_webhook`` trigger (a ``workflow.webhook_received`` event, so enrolment follows the
 same rules as every trigger and the body is in the run's ``context.trigger.body``).
 
@@ -10,7 +11,6 @@ no known contact is a ``ValidationError`` naming the field.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ghl_desktop.core.errors import NotFound, ValidationError
 from ghl_desktop.models.crm import Contact
 from ghl_desktop.models.workflows import Workflow, WorkflowStatus
-from ghl_desktop.services.actor import SYSTEM, Actor
+from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.contact_fields import normalise_contact_email, normalise_phone
 from ghl_desktop.services.crm_common import phone_region
 from ghl_desktop.services.uow import UnitOfWorkFactory
@@ -40,23 +40,6 @@ class HookReceipt:
 
 def hook_path(token: str) -> str:
     return f"{PATH_PREFIX}{token}"
-
-
-def ensure_webhook_token(
-    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, workflow_id: str, *,
-    rotate: bool = False,
-) -> str:  # fmt: skip
-    """The workflow's secret token (made on first use; ``rotate`` replaces it, so the old URL
-    stops working)."""
-    with uows.tenant(actor, sub_account_id) as uow:
-        uow.require("workflows.manage")
-        workflow = uow.session.scalar(select(Workflow).where(Workflow.id == workflow_id))
-        if workflow is None:
-            raise NotFound("workflow", workflow_id)
-        if workflow.webhook_token is None or rotate:
-            workflow.webhook_token = secrets.token_urlsafe(32)
-            uow.commit()
-        return workflow.webhook_token
 
 
 def _contact(uows: UnitOfWorkFactory, sub_account_id: str, body: dict[str, Any]) -> str:
