@@ -5,6 +5,7 @@ threaded under the email it answers, one-click unsubscribe, and the inbound-pars
 from __future__ import annotations
 
 from email.message import EmailMessage
+from pathlib import Path
 
 import httpx
 import pytest
@@ -143,3 +144,39 @@ def test_settings_name_the_bad_field(runtime: Runtime, tenant: Tenant, smtp, fie
     ):
         save_email_channel(uow, runtime.secrets, smtp=smtp)
     assert info.value.field == field
+
+
+def test_reply_with_attachment_leaves_through_the_outbox(
+    runtime: Runtime, tenant: Tenant, tmp_path: Path
+) -> None:
+    """The whole way: an inbound email, a reply with a file from the inbox, the outbox
+    dispatcher, the SMTP server - threaded, with the file (deleted from its folder meanwhile)."""
+    from ghl_desktop.scheduler.jobs import dispatch_outbox
+    from ghl_desktop.services.inbox import queries
+    from ghl_desktop.ui.screens.inbox import loaders
+
+    quote = tmp_path / "quote.pdf"
+    quote.write_bytes(b"%PDF-1.4 the quote")
+    with smtp_server("none", auth=False) as (box, port):
+        _setup(runtime, tenant, port)
+        with runtime.uows.run_tenant(SYSTEM, tenant.sub_account_id) as uow:
+            filed = file_raw_email(uow, runtime.data_dir, _raw("<ask-1@example.com>", "Price?"))
+        row = queries.get_conversation(
+            runtime.uows, tenant.owner, tenant.sub_account_id, filed.result.conversation_id
+        )
+        message_id = loaders.send(
+            runtime, tenant.owner, tenant.sub_account_id, conversation=row, channel="email",
+            body="Attached.", subject="Re: Opening hours",
+            attachments=[{"name": "quote.pdf", "path": str(quote)}],
+        )  # fmt: skip
+        quote.unlink()
+        dispatch_outbox(runtime)
+    [msg] = box.messages
+    assert msg["In-Reply-To"] == "<ask-1@example.com>"
+    assert msg["Message-ID"] == f"<{message_id}@agency.test>"
+    [attachment] = [p for p in msg.walk() if p.get_filename()]
+    assert attachment.get_payload(decode=True) == b"%PDF-1.4 the quote"
+    with runtime.uows.system(read_only=True) as uow:
+        sent = uow.session.get(Message, message_id)
+        assert sent is not None
+        assert (sent.status.value, sent.provider_message_id) == ("sent", msg["Message-ID"])

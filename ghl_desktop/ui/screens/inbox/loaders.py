@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from ghl_desktop.bootstrap import Runtime
-from ghl_desktop.core.errors import NotFound
+from ghl_desktop.core.errors import NotFound, ValidationError
 from ghl_desktop.models.conversations import Snippet
 from ghl_desktop.services import contacts, users
 from ghl_desktop.services.actor import Actor
@@ -19,6 +20,8 @@ from ghl_desktop.services.custom_values import merge_context, render_merge_field
 from ghl_desktop.services.inbox import conversations as conversation_actions
 from ghl_desktop.services.inbox import queries
 from ghl_desktop.services.inbox.conversations import NoteInfo
+from ghl_desktop.services.inbox.email_ingest import store_attachment
+from ghl_desktop.services.inbox.email_parse import ParsedAttachment
 from ghl_desktop.services.inbox.ingest import InboundMessage, receive_inbound
 from ghl_desktop.services.inbox.queries import ConversationFilter, ConversationRow, MessageRow
 from ghl_desktop.services.inbox.sending import send_message
@@ -87,15 +90,31 @@ def send(
 ) -> str:  # fmt: skip
     """Queue a reply (the outbox sends it); on the conversation's own channel it stays in the
     same thread, on another channel it opens or continues that channel's thread."""
+    # Files are copied into the data directory now: the message keeps them even when the
+    # originals move before the outbox sends it (and the thread can show them later).
+    kept = [_keep(rt, sub_account_id, a) for a in attachments]
     with rt.uows.tenant(actor, sub_account_id) as uow:
         same = channel == conversation.channel_type
         message_id = send_message(
             uow, contact_id=conversation.contact_id, channel=channel, body=body,
-            subject=subject or None, attachments=attachments,
+            subject=subject or None, attachments=kept,
             conversation_id=conversation.id if same else None,
         )  # fmt: skip
         uow.commit()
         return message_id
+
+
+def _keep(rt: Runtime, sub_account_id: str, item: Mapping[str, Any]) -> dict[str, Any]:
+    source = Path(str(item.get("path") or ""))
+    if not source.is_file():
+        raise ValidationError("attachments", f"{source.name or 'a file'} cannot be read")
+    name = str(item.get("name") or source.name)
+    kind = str(item.get("content_type") or "application/octet-stream")
+    meta = store_attachment(rt.data_dir, sub_account_id,
+                            ParsedAttachment(name, kind, source.read_bytes()))  # fmt: skip
+    if "path" not in meta:
+        raise ValidationError("attachments", f"{name}: {meta.get('skipped', 'too large')}")
+    return meta
 
 
 def add_note(
