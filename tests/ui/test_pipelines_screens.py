@@ -8,6 +8,7 @@ from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
+from ghl_desktop.models.pipelines import StageKind
 from ghl_desktop.services.pipelines import board as board_service
 from ghl_desktop.services.pipelines import queries, structure
 from ghl_desktop.ui.screens.pipelines.card_list import MIME, CardList
@@ -18,7 +19,11 @@ from ghl_desktop.ui.screens.pipelines.opportunities_screen import (
 )
 from ghl_desktop.ui.screens.pipelines.opportunity_form import OpportunityFormDialog
 from ghl_desktop.ui.screens.pipelines.pipeline_settings import PipelineSettingsDialog
-from ghl_desktop.ui.screens.pipelines.stage_forms import DeleteStageDialog, StageFormDialog
+from ghl_desktop.ui.screens.pipelines.stage_forms import (
+    DeleteStageDialog,
+    LostReasonDialog,
+    StageFormDialog,
+)
 from tests.ui.conftest import WAIT_MS, OpenWindow, click, find_dialog, wait_idle
 
 
@@ -180,3 +185,28 @@ def test_list_and_analytics_views(qtbot: QtBot, owner_window: OpenWindow) -> Non
     assert panel.lost.value.text() == "9"
     assert panel.win_rate.value.text() == f"{34 / 43:.0%}"
     assert next(label for label, _v in panel.value_chart.bars) == "New Lead"
+
+
+def test_dropping_on_a_lost_stage_asks_why(qtbot: QtBot, owner_window: OpenWindow) -> None:
+    screen = open_board(qtbot, owner_window)
+    uows, actor, sub = where(owner_window)
+    pipeline_id = screen.pipeline.currentData()
+    structure.add_stage(uows, actor, sub, pipeline_id,
+                        structure.StageInput("Closed Lost", 0, StageKind.LOST))  # fmt: skip
+    qtbot.waitUntil(lambda: len(screen.board.columns) == 6, timeout=WAIT_MS)
+    wait_idle(qtbot, owner_window.ctx)
+    card = next(c for c in column(screen, "New Lead").cards.cards() if c.status.value == "open")
+    drop(column(screen, "Closed Lost").cards, card.id)
+    dialog = find_dialog(qtbot, screen, LostReasonDialog)
+    assert screen.board.column_of(card.id) == column(screen, "New Lead").stage.id  # not yet
+    qtbot.keyClicks(dialog.reason, "Went with a competitor")
+    with qtbot.waitSignal(dialog.succeeded, timeout=WAIT_MS):
+        click(qtbot, dialog.ok_button)
+    info = queries.get_opportunity(uows, actor, sub, card.id)
+    assert (info.stage_name, info.status.value, info.lost_reason) == (
+        "Closed Lost", "lost", "Went with a competitor",
+    )  # fmt: skip
+    qtbot.waitUntil(
+        lambda: screen.board.column_of(card.id) == column(screen, "Closed Lost").stage.id,
+        timeout=WAIT_MS,
+    )

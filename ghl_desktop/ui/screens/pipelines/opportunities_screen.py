@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ghl_desktop.models.pipelines import StageKind
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.pipelines import board, opportunities, queries
 from ghl_desktop.services.pipelines.analytics import PipelineAnalytics
@@ -43,6 +44,7 @@ from ghl_desktop.ui.screens.pipelines.opportunity_table import (
     OpportunityTableModel,
 )
 from ghl_desktop.ui.screens.pipelines.pipeline_settings import PipelineSettingsDialog
+from ghl_desktop.ui.screens.pipelines.stage_forms import LostReasonDialog
 from ghl_desktop.ui.widgets.data_table import DataTable
 from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
 
@@ -250,11 +252,17 @@ class OpportunitiesScreen(Screen):
     # -- actions ---------------------------------------------------------------------------
     def move_opportunity(self, opportunity_id: str, stage_id: str) -> None:
         """The drop handler: the card moves at once, the service makes it so (a refusal puts
-        the board back as the database has it)."""
+        the board back as the database has it). A lost stage first asks why."""
         where = self._where()
         if where is None:
             return
         uows, actor, sub = where
+        stage = self.lookups.stage(stage_id)
+        if stage is not None and stage.kind is StageKind.LOST:
+            dialog = LostReasonDialog(self.ctx, self, actor, sub, opportunity_id, stage)
+            dialog.succeeded.connect(lambda _info: self.board.move_card(opportunity_id, stage_id))
+            dialog.open()
+            return
         self.board.move_card(opportunity_id, stage_id)
         WriteOp(self.ctx.ops, self,
                 lambda: opportunities.move_opportunity(uows, actor, sub, opportunity_id, stage_id)

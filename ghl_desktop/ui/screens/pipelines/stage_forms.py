@@ -1,5 +1,6 @@
 """The small forms of pipeline settings: a stage (name, probability, kind, colour), deleting
-a stage (and where its opportunities go), a pipeline's name."""
+a stage (and where its opportunities go), a pipeline's name; and the lost reason asked when a
+deal is dropped on a lost stage."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox, QWidget
 
 from ghl_desktop.models.pipelines import StageKind
 from ghl_desktop.services.actor import Actor
-from ghl_desktop.services.pipelines import structure
+from ghl_desktop.services.pipelines import opportunities, structure
 from ghl_desktop.services.pipelines.structure import PipelineInfo, StageInfo, StageInput
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.widgets.form_dialog import FormDialog
@@ -115,3 +116,29 @@ class PipelineNameDialog(FormDialog):
             return lambda: structure.create_pipeline(uows, actor, sub, name, NEW_PIPELINE_STAGES)
         pipeline_id = self.existing.id
         return lambda: structure.rename_pipeline(uows, actor, sub, pipeline_id, name)
+
+
+class LostReasonDialog(FormDialog):
+    """Dropping a deal on a lost stage asks why (the move happens on OK; Cancel leaves the
+    deal where it was)."""
+
+    def __init__(
+        self, ctx: UiContext, parent: QWidget | None, actor: Actor, sub_account_id: str,
+        opportunity_id: str, stage: StageInfo,
+    ) -> None:  # fmt: skip
+        super().__init__(ctx, parent, f"Move to “{stage.name}”", "Mark lost")
+        self.setObjectName("LostReasonForm")
+        self.actor, self.sub_account_id = actor, sub_account_id
+        self.opportunity_id, self.stage = opportunity_id, stage
+        self.change_topics = ("opportunity",)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("LostReasonInput")
+        self.reason.setPlaceholderText("e.g. went with a competitor")
+        self.add_field("Why was it &lost?", self.reason, "lost_reason")
+
+    def operation(self) -> Callable[[], object]:
+        uows, actor, sub = self.ctx.uows, self.actor, self.sub_account_id
+        opportunity_id, stage_id, reason = self.opportunity_id, self.stage.id, self.reason.text()
+        return lambda: opportunities.move_opportunity(
+            uows, actor, sub, opportunity_id, stage_id, lost_reason=reason
+        )
