@@ -157,3 +157,34 @@ def test_origins_tokens_and_input_are_checked(runtime: Runtime, tenant: Tenant) 
         assert js.headers["content-type"].startswith("text/javascript")
         assert '"Chat with Acme"' in js.text
     assert len(_inbound(runtime)) == 1
+
+
+def test_widget_on_a_funnel_page(browser: Browser, runtime: Runtime, tenant: Tenant) -> None:
+    """On the app's own funnel pages the widget goes in a Custom HTML block; same origin, so
+    no allow-list entry is needed."""
+    from ghl_desktop.services.sites import funnels, pages
+
+    owner, sub = tenant.owner, tenant.sub_account_id
+    widget = _widget(runtime, tenant, [])
+    funnel = funnels.create_funnel(runtime.uows, owner, sub, "Chat Launch")
+    home = funnel.steps[0].page_id
+    tag = f'<script src="/_webchat/widget.js?key={widget.key}" async></script>'
+    pages.update_page(runtime.uows, owner, sub, home, {"builder_json": {"blocks": [
+        {"type": "heading", "props": {"text": "Talk to us"}},
+        {"type": "custom_html", "props": {"html": tag}},
+    ]}})  # fmt: skip
+    pages.publish_page(runtime.uows, owner, sub, home)
+    with running_server(runtime) as server:
+        page = browser.new_page()
+        try:
+            page.goto(f"{server.url}/chat-launch/")
+            page.click("#ghl-webchat-bubble")
+            page.fill("#ghl-webchat-start input[name=name]", "Paula Page")
+            page.fill("#ghl-webchat-start input[name=email]", "paula@example.com")
+            page.click("#ghl-webchat-start button")
+            page.fill("#ghl-webchat-send input[name=message]", "Hello from the funnel")
+            page.click("#ghl-webchat-send button")
+            expect(page.locator(".ghl-webchat-visitor")).to_have_text("Hello from the funnel")
+        finally:
+            page.close()
+    assert [body for body, _c in _inbound(runtime)] == ["Hello from the funnel"]
