@@ -286,3 +286,50 @@ def test_build_welcome_helper_is_reusable(runtime, tenant) -> None:
     with runtime.uows.tenant(tenant.owner, tenant.sub_account_id) as uow:
         built = build_welcome(uow)
         assert len(built.steps) == 7
+
+
+def test_relocate_a_step_and_duplicate_a_workflow(runtime, tenant) -> None:
+    w = welcome_in(runtime, tenant)
+    with runtime.uows.tenant(tenant.owner, tenant.sub_account_id) as uow:
+        # Move the "Engaged" tag from the yes branch to the first level, first.
+        draft_steps.relocate_action(
+            uow, w.steps["engaged"], parent_action_id=None, branch=None, position=0
+        )
+        d = authoring.draft_definition(uow, w.workflow_id)
+        assert [a.id for a in d.roots()] == [w.steps["engaged"], w.steps["email"]]
+        assert d.children(w.steps["tips"]) == ()
+        # Then under the if/else's "no" branch, after the re-engagement email.
+        draft_steps.relocate_action(
+            uow, w.steps["engaged"], parent_action_id=w.steps["check"], branch="no"
+        )
+        d = authoring.draft_definition(uow, w.workflow_id)
+        assert [a.id for a in d.children(w.steps["check"], "no")] == [
+            w.steps["nudge"],
+            w.steps["engaged"],
+        ]
+        assert [a.position for a in d.roots()] == [0]
+        with pytest.raises(ValidationError, match="under itself"):
+            draft_steps.relocate_action(
+                uow, w.steps["wait"], parent_action_id=w.steps["tips"], branch=None
+            )
+        with pytest.raises(ValidationError, match="branch yes or no"):
+            draft_steps.relocate_action(
+                uow, w.steps["engaged"], parent_action_id=w.steps["check"], branch=None
+            )
+        # A condition on a previous step follows the copy.
+        email_sent = {"field": f"steps.{w.steps['email']}.sent", "operator": "is_true"}
+        draft_steps.update_action(uow, w.steps["check"], settings={"conditions": [email_sent]})
+        copy_id = draft_steps.duplicate_workflow(uow, w.workflow_id)
+        copy = authoring.draft_definition(uow, copy_id)
+        original = authoring.draft_definition(uow, w.workflow_id)
+        assert copy.name == "Welcome Series (copy)"
+        assert len(copy.actions) == len(original.actions) == 7
+        assert not {a.id for a in copy.actions} & {a.id for a in original.actions}
+        check = next(a for a in copy.actions if a.type == "if_else")
+        [condition] = check.settings["conditions"]
+        first = copy.first_step()
+        assert first is not None
+        assert condition["field"] == f"steps.{first.id}.sent"
+        assert [t.conditions for t in copy.triggers] == [{"source": "website_form"}]
+        assert publishing.check_draft(uow, copy_id) == []
+        assert authoring.load_workflow(uow, copy_id).published_version is None

@@ -251,3 +251,30 @@ def test_wait_settings_show_what_its_mode_needs(owner_window: OpenWindow, qtbot:
     assert form.isRowVisible(panel.editors["time"].widget)
     panel.editors["time"].set_value("09:30")
     assert panel.values() == {"mode": "time_of_day", "time": "09:30"}
+
+
+def test_drag_a_step_elsewhere_and_copy_the_workflow(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    _select_workflow(screen, qtbot, "Welcome Series")
+    owner_window.settle(qtbot)
+    builder = screen.editor.builder
+    assert builder.tree.dragEnabled()
+    then = builder.tree.topLevelItem(1)
+    check = then.child(0).child(0).child(0)  # Opened Email?
+    engaged = check.child(0).child(0).child(0)  # Add Tag: Engaged, under the tips email
+    tips = check.child(0).child(0)
+    engaged_node, tips_node = node_of(engaged), node_of(tips)
+    assert engaged_node is not None
+    assert tips_node is not None
+    # Dropped above the tips email: first on the yes branch.
+    builder.drop_step(engaged_node.item_id, tips_node, "above")
+    owner_window.settle(qtbot)
+    check = builder.tree.topLevelItem(1).child(0).child(0).child(0)
+    qtbot.waitUntil(
+        lambda: _texts(check.child(0)) == ["Add Tag: Engaged", "Send Product Tips"], timeout=WAIT_MS
+    )
+    assert node_of(builder.tree.currentItem()) == engaged_node
+    click(qtbot, screen.buttons["DuplicateWorkflow"])
+    qtbot.waitUntil(lambda: screen.editor.title.text() == "Welcome Series (copy)", timeout=WAIT_MS)
+    assert screen.current() is not None
+    assert screen.current().status == "draft"  # type: ignore[union-attr]

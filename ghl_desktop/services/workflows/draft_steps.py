@@ -14,10 +14,17 @@ from typing import Any
 from sqlalchemy import select
 
 from ghl_desktop.core.errors import NotFound, ValidationError
+from ghl_desktop.core.ids import new_id as generate_id
 from ghl_desktop.models.workflows import WorkflowAction, WorkflowTrigger
 from ghl_desktop.services.uow import UnitOfWork
 from ghl_desktop.services.workflows import registry
-from ghl_desktop.services.workflows.authoring import MANAGE, load_workflow, touch
+from ghl_desktop.services.workflows.authoring import (
+    MANAGE,
+    create_workflow,
+    draft_definition,
+    load_workflow,
+    touch,
+)
 from ghl_desktop.services.workflows.specs import ActionSpec
 
 MAX_STEP_NAME = 200
@@ -240,3 +247,94 @@ def move_action(uow: UnitOfWork, action_id: str, position: int) -> None:
     chain.insert(max(0, min(position, len(chain))), action)
     _renumber(chain)
     touch(uow, workflow)
+
+
+def relocate_action(
+    uow: UnitOfWork,
+    action_id: str,
+    *,
+    parent_action_id: str | None,
+    branch: str | None,
+    position: int | None = None,
+) -> None:
+    """Move a step (with everything under it) to another place of the tree: under
+    ``parent_action_id`` on ``branch`` at ``position`` (None: last). A step cannot move under
+    itself or one of its own steps."""
+    uow.require(MANAGE)
+    action = _action(uow, action_id)
+    workflow = load_workflow(uow, action.workflow_id)
+    _check_place(uow, workflow.id, parent_action_id, branch)
+    node = parent_action_id
+    while node is not None:
+        if node == action.id:
+            raise ValidationError("parent_action_id", "a step cannot move under itself")
+        parent = uow.session.get(WorkflowAction, node)
+        node = parent.parent_action_id if parent is not None else None
+    old_chain = _siblings(uow, workflow.id, action.parent_action_id, action.branch)
+    old_chain.remove(action)
+    _renumber(old_chain)
+    action.parent_action_id, action.branch = parent_action_id, branch
+    chain = [a for a in _siblings(uow, workflow.id, parent_action_id, branch) if a is not action]
+    chain.insert(len(chain) if position is None else max(0, min(position, len(chain))), action)
+    _renumber(chain)
+    touch(uow, workflow)
+
+
+def duplicate_workflow(uow: UnitOfWork, workflow_id: str, name: str | None = None) -> str:
+    """A new draft workflow with a copy of this one's draft (new ids; if/else conditions on
+    ``steps.<id>`` follow the copied steps). Nothing of the original's versions is copied."""
+    uow.require(MANAGE)
+    source = load_workflow(uow, workflow_id)
+    definition = draft_definition(uow, workflow_id)
+    new_id = create_workflow(
+        uow, name or f"{source.name} (copy)", folder=source.folder, description=source.description
+    )
+    copy = load_workflow(uow, new_id)
+    copy.allow_reentry = source.allow_reentry
+    copy.max_enrolments = source.max_enrolments
+    copy.enrolment_window_minutes = source.enrolment_window_minutes
+    for trigger in definition.triggers:
+        uow.session.add(
+            WorkflowTrigger(
+                workflow_id=new_id,
+                type=trigger.type,
+                conditions=dict(trigger.conditions),
+                is_active=trigger.is_active,
+            )
+        )
+    ids = {a.id: generate_id() for a in definition.actions}
+
+    def remap(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("steps."):
+            parts = value.split(".")
+            parts[1] = ids.get(parts[1], parts[1])
+            return ".".join(parts)
+        if isinstance(value, list):
+            return [remap(v) for v in value]
+        if isinstance(value, dict):
+            return {k: remap(v) for k, v in value.items()}
+        return value
+
+    # Parents before children (the self-referencing key is checked row by row).
+    pending, placed = list(definition.actions), set[str]()
+    while pending:
+        ready = [a for a in pending if a.parent_action_id is None or a.parent_action_id in placed]
+        if not ready:
+            break  # the rest hang under a loop of parents: unreachable, not worth copying
+        for action in ready:
+            uow.session.add(
+                WorkflowAction(
+                    id=ids[action.id],
+                    workflow_id=new_id,
+                    parent_action_id=ids.get(action.parent_action_id or ""),
+                    branch=action.branch,
+                    type=action.type,
+                    name=action.name,
+                    settings=remap(dict(action.settings)),
+                    position=action.position,
+                )
+            )
+            placed.add(action.id)
+        uow.flush()
+        pending = [a for a in pending if a.id not in placed]
+    return new_id

@@ -87,7 +87,8 @@ class BuilderPanel(QWidget):
         for name, text in (("MoveUp", "Move up"), ("MoveDown", "Move down"), ("Delete", "Delete")):
             item_tools.addWidget(self._button(name, text))
         item_tools.addStretch(1)
-        self.tree = make_tree("WorkflowTree")
+        self.tree = make_tree("WorkflowTree", draggable=True)
+        self.tree.step_dropped.connect(self.drop_step)
         self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
         self.settings = SettingsPanel()
         self.settings.save_requested.connect(self.save_item)
@@ -323,6 +324,46 @@ class BuilderPanel(QWidget):
         if target != index:
             aid = node.item_id
             self._write(lambda uow: draft_steps.move_action(uow, aid, target))
+
+    def drop_step(self, action_id: str, target: Node, where: str) -> None:
+        """A step dragged onto a heading, a branch or a step ("on": under it, last) or between
+        steps ("above"/"below": beside it)."""
+        data = self.data
+        if data is None or not data.can_manage or target.item_id == action_id:
+            return
+        place = self._drop_place(action_id, target, where)
+        if place is None:
+            return
+        parent, branch, position = place
+        self._pending_select = Node("action", action_id)
+        self._write(
+            lambda uow: draft_steps.relocate_action(
+                uow, action_id, parent_action_id=parent, branch=branch, position=position
+            )
+        )
+
+    def _drop_place(
+        self, moving: str, target: Node, where: str
+    ) -> tuple[str | None, str | None, int | None] | None:
+        data = self.data
+        assert data is not None
+        if target.kind == "actions":
+            return None, None, 0 if where == "above" else None
+        if target.kind == "branch":
+            return target.item_id, target.branch, None
+        if target.kind != "action":
+            return None
+        step = data.draft.action(target.item_id)
+        if where == "on":
+            spec = registry.action_spec(step.type)
+            if spec.branches:
+                self.settings.show_error("Drop on its Yes or No branch to put a step there.")
+                return None
+            return step.id, None, None
+        # Positions count the chain without the moved step (it may come from the same chain).
+        chain = [a.id for a in data.draft.siblings(step.id) if a.id != moving]
+        index = chain.index(step.id) + (1 if where == "below" else 0)
+        return step.parent_action_id, step.branch, index
 
     def delete(self) -> None:
         node = node_of(self.tree.currentItem())

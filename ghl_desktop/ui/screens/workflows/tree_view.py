@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QDropEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.services.workflows import registry
@@ -39,8 +39,39 @@ def node_of(item: QTreeWidgetItem | None) -> Node | None:
     return node if isinstance(node, Node) else None
 
 
-def make_tree(object_name: str) -> QTreeWidget:
-    tree = QTreeWidget()
+class WorkflowTree(QTreeWidget):
+    """The tree; with ``draggable`` a step can be dragged to another place. The drop is only
+    reported (``step_dropped(action_id, target node, "on" | "above" | "below")``): the builder
+    moves the step through the services and reloads, so the tree never shows a move the
+    services refused."""
+
+    step_dropped = Signal(str, object, str)
+
+    def __init__(self, draggable: bool = False) -> None:
+        super().__init__()
+        if draggable:
+            self.setDragEnabled(True)
+            self.setAcceptDrops(True)
+            self.setDropIndicatorShown(True)
+            self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        dragged = node_of(self.currentItem())
+        target = node_of(self.itemAt(event.position().toPoint()))
+        # Never let Qt move the items itself: the reload after the service call does.
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        if dragged is None or dragged.kind != "action" or target is None:
+            return
+        where = {
+            QAbstractItemView.DropIndicatorPosition.AboveItem: "above",
+            QAbstractItemView.DropIndicatorPosition.BelowItem: "below",
+        }.get(self.dropIndicatorPosition(), "on")
+        self.step_dropped.emit(dragged.item_id, target, where)
+
+
+def make_tree(object_name: str, *, draggable: bool = False) -> WorkflowTree:
+    tree = WorkflowTree(draggable)
     tree.setObjectName(object_name)
     tree.setColumnCount(2)
     tree.setHeaderLabels(["Step", "Type"])

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ghl_desktop.services.uow import UnitOfWork
-from ghl_desktop.services.workflows import authoring, references
+from ghl_desktop.services.workflows import authoring, draft_steps, references
 from ghl_desktop.services.workflows.authoring import WorkflowSummary
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.qt_bridge import Change
@@ -76,6 +76,7 @@ class WorkflowsScreen(Screen):
         for name, text, action in (
             ("NewWorkflow", "New…", self.new_workflow),
             ("EditWorkflow", "Edit…", self.edit_workflow),
+            ("DuplicateWorkflow", "Copy", self.duplicate_workflow),
             ("DeleteWorkflow", "Delete", self.delete_workflow),
             ("References", "References…", self.open_references),
         ):
@@ -195,6 +196,7 @@ class WorkflowsScreen(Screen):
         can = snapshot is not None and snapshot.can(authoring.MANAGE)
         self.buttons["EditWorkflow"].setEnabled(can and wid is not None)
         self.buttons["DeleteWorkflow"].setEnabled(can and wid is not None)
+        self.buttons["DuplicateWorkflow"].setEnabled(can and wid is not None)
         if snapshot is None or wid is None:
             self.editor.show_nothing(snapshot)
             return
@@ -232,6 +234,14 @@ class WorkflowsScreen(Screen):
         write_op(
             self.ctx, self, self.snapshot, lambda uow: authoring.delete_workflow(uow, wid)
         ).run()
+
+    def duplicate_workflow(self) -> None:
+        wid = self.current_id()
+        if self.snapshot is None or wid is None:
+            return
+        write_op(
+            self.ctx, self, self.snapshot, lambda uow: draft_steps.duplicate_workflow(uow, wid)
+        ).success(lambda new_id: self.select_workflow(str(new_id))).run()
 
     def open_references(self) -> None:
         if self.snapshot is None:
