@@ -180,3 +180,14 @@ def test_reply_with_attachment_leaves_through_the_outbox(
         sent = uow.session.get(Message, message_id)
         assert sent is not None
         assert (sent.status.value, sent.provider_message_id) == ("sent", msg["Message-ID"])
+
+
+def test_mailto_unsubscribe_sets_email_dnd(runtime: Runtime, tenant: Tenant) -> None:
+    _setup(runtime, tenant, 2525)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "bob@example.com", OWN, "unsubscribe"
+    msg["Message-ID"] = "<unsub-1@example.com>"
+    msg.set_content("")
+    with runtime.uows.run_tenant(SYSTEM, tenant.sub_account_id) as uow:
+        filed = file_raw_email(uow, runtime.data_dir, msg.as_bytes())
+    assert _dnd(runtime, tenant, filed.result.contact_id)

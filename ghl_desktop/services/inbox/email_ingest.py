@@ -20,6 +20,9 @@ from typing import Any
 
 from ghl_desktop.core.db import Database
 from ghl_desktop.models.conversations import ChannelType
+from ghl_desktop.models.crm import Contact
+from ghl_desktop.services.crm_events import ContactUpdated
+from ghl_desktop.services.inbox.channels import set_dnd
 from ghl_desktop.services.inbox.email_parse import ParsedAttachment, ParsedEmail, parse_email
 from ghl_desktop.services.inbox.ingest import InboundMessage, InboundResult, ingest
 from ghl_desktop.services.uow import UnitOfWork
@@ -28,6 +31,7 @@ ATTACHMENTS = "attachments"
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 DATA_DIR_ENV = "GHL_DESKTOP_DATA_DIR"
+UNSUBSCRIBE_SUBJECT = "unsubscribe"  # what the List-Unsubscribe mailto: link puts in Subject
 
 
 _data_dirs: dict[int, tuple[weakref.ref[Database], Path]] = {}
@@ -91,7 +95,24 @@ def file_email(uow: UnitOfWork, data_dir: Path, parsed: ParsedEmail) -> FiledEma
         subject=parsed.subject or None, attachments=attachments, headers=parsed.headers(),
         thread_refs=parsed.thread_refs, received_at=parsed.sent_at,
     )  # fmt: skip
-    return FiledEmail(parsed.message_id, ingest(uow, inbound))
+    result = ingest(uow, inbound)
+    if result.created and parsed.subject.strip().lower() == UNSUBSCRIBE_SUBJECT:
+        _unsubscribe(uow, result.contact_id)  # the List-Unsubscribe mailto: link was used
+    return FiledEmail(parsed.message_id, result)
+
+
+def _unsubscribe(uow: UnitOfWork, contact_id: str) -> None:
+    contact = uow.session.get(Contact, contact_id)
+    if contact is None:
+        return
+    changed = set_dnd(contact, ChannelType.EMAIL, True)
+    if changed is not None:
+        contact.updated_at = uow.clock.now()
+        uow.record(
+            ContactUpdated(
+                sub_account_id=uow.sub_account_id, contact_id=contact_id, changed_fields=(changed,)
+            )
+        )
 
 
 def file_raw_email(uow: UnitOfWork, data_dir: Path, raw: bytes) -> FiledEmail:
