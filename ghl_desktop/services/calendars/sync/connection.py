@@ -74,7 +74,11 @@ def test_connection(connect: Connector, url: str, username: str, password: str) 
     url, username = _validated(url, username)
     if not password:
         raise ValidationError("password", "is required")
-    return connect(ConnectionSettings(url, username, password)).check()
+    remote = connect(ConnectionSettings(url, username, password))
+    try:
+        return remote.check()
+    finally:
+        remote.close()
 
 
 def configure(

@@ -125,16 +125,34 @@ def _sync(
             settings = settings_for(secrets, state)
         except RemoteCalendarError as exc:
             settings, problem = None, str(exc)
-    window = (now - WINDOW_PAST, now + WINDOW_AHEAD)
-    hrefs: dict[str, dict[str, Any]] = dict(details.get("hrefs", {}))
-    pushed: dict[str, dict[str, Any]] = dict(details.get("pushed", {}))
-    details["pushed"] = pushed
+    details["hrefs"] = dict(details.get("hrefs", {}))
+    details["pushed"] = dict(details.get("pushed", {}))
     if settings is None:
         _record_error(uows, actor, sub_account_id, calendar_id, problem)
         report.error = problem
         return report
     try:
         remote = connect(settings)
+    except RemoteCalendarError as exc:
+        _record_error(uows, actor, sub_account_id, calendar_id, str(exc))
+        report.error = str(exc)
+        return report
+    try:
+        return _exchange(uows, remote, actor, sub_account_id, calendar_id, token, zone, now,
+                         details, report)  # fmt: skip
+    finally:
+        remote.close()
+
+
+def _exchange(
+    uows: UnitOfWorkFactory, remote: RemoteCalendar, actor: Actor, sub_account_id: str,
+    calendar_id: str, token: str | None, zone: ZoneInfo, now: datetime, details: dict[str, Any],
+    report: SyncReport,
+) -> SyncReport:  # fmt: skip
+    window = (now - WINDOW_PAST, now + WINDOW_AHEAD)
+    hrefs: dict[str, dict[str, Any]] = details["hrefs"]
+    pushed: dict[str, dict[str, Any]] = details["pushed"]
+    try:
         listing = remote.list_changes(token)
         plan = _plan(listing.etags, listing.deleted, listing.complete, hrefs, details, now)
         plan.token = listing.token

@@ -90,5 +90,9 @@ class RemoteCalendar(Protocol):
         """Remove the object; already gone is fine."""
         ...
 
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
 
 Connector = Callable[[ConnectionSettings], RemoteCalendar]
