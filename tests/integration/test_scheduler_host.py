@@ -30,14 +30,14 @@ class Ledger:
         self.runs: Counter[str] = Counter()
         self.lock = threading.Lock()
 
-    def job(self, host: str, fail: bool = False) -> JobSpec:
+    def job(self, host: str, fail: bool = False, every: float = 0.05) -> JobSpec:
         def run(_rt: Runtime) -> None:
             with self.lock:
                 self.runs[host] += 1
             if fail:
                 raise RuntimeError("disk full")
 
-        return JobSpec("test.count", 0.05, run)
+        return JobSpec("test.count", every, run)
 
 
 def _second_runtime(first: Runtime, clock: object) -> Runtime:
@@ -154,20 +154,24 @@ def test_two_started_hosts_with_real_time(tmp_path: Path) -> None:
     rt_a = build_runtime(data, None, clock=SystemClock(), secrets=secrets)
     rt_b = build_runtime(data, None, clock=SystemClock(), secrets=secrets)
     ledger = Ledger()
-    ttl = timedelta(seconds=1.2)
-    a = SchedulerHost(rt_a, [ledger.job("a")], holder="a", lease_ttl=ttl, heartbeat_seconds=0.3)
-    b = SchedulerHost(rt_b, [ledger.job("b")], holder="b", lease_ttl=ttl, heartbeat_seconds=0.3)
+    # Generous timings: the suite runs on loaded machines, and a heartbeat that is late by more
+    # than the lease would (rightly) let the other host take over.
+    ttl = timedelta(seconds=4)
+    a = SchedulerHost(rt_a, [ledger.job("a", every=0.25)], holder="a", lease_ttl=ttl,
+                      heartbeat_seconds=0.5)  # fmt: skip
+    b = SchedulerHost(rt_b, [ledger.job("b", every=0.25)], holder="b", lease_ttl=ttl,
+                      heartbeat_seconds=0.5)  # fmt: skip
     try:
         a.start()
-        assert _wait_for(lambda: ledger.runs["a"] >= 3)
+        assert _wait_for(lambda: ledger.runs["a"] >= 2, timeout=20)
         b.start()
-        time.sleep(0.8)
+        time.sleep(1.5)  # three of b's heartbeats: each finds the lease held
         assert ledger.runs["b"] == 0
         assert b.state is HostState.STANDBY
         # a crashes: its scheduler thread stops without releasing anything.
         assert a._scheduler is not None
         a._scheduler.shutdown(wait=True)
-        assert _wait_for(lambda: ledger.runs["b"] >= 3, timeout=5)
+        assert _wait_for(lambda: ledger.runs["b"] >= 2, timeout=30)
         assert b.is_active
     finally:
         b.stop()

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from ghl_desktop.core.clock import Clock
 from ghl_desktop.core.ids import new_id
@@ -173,7 +173,7 @@ class Dispatcher:
             return self._mark_failed(message, provider.name, _describe(exc), permanent=False)
         return self._mark_sent(message, provider.name, receipt)
 
-    def _held(self, message: OutboundMessage) -> object:
+    def _held(self, message: OutboundMessage) -> ColumnElement[bool]:
         return and_(
             OutboxMessage.id == message.id,
             OutboxMessage.status == OutboxStatus.SENDING,
@@ -187,7 +187,7 @@ class Dispatcher:
         with self._uows.system() as uow:
             done = uow.session.execute(
                 update(OutboxMessage)
-                .where(self._held(message))  # type: ignore[arg-type]
+                .where(self._held(message))
                 .values(
                     status=OutboxStatus.SENT,
                     sent_at=now,
@@ -232,7 +232,7 @@ class Dispatcher:
             next_at = now if dead else now + self.backoff(message.attempt)
             done = uow.session.execute(
                 update(OutboxMessage)
-                .where(self._held(message))  # type: ignore[arg-type]
+                .where(self._held(message))
                 .values(
                     status=status,
                     last_error=error,
@@ -269,7 +269,7 @@ class Dispatcher:
         with self._uows.system() as uow:
             uow.session.execute(
                 update(OutboxMessage)
-                .where(self._held(message))  # type: ignore[arg-type]
+                .where(self._held(message))
                 .values(
                     status=OutboxStatus.QUEUED if message.attempt <= 1 else OutboxStatus.FAILED,
                     attempts=OutboxMessage.attempts - 1,
