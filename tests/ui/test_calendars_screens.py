@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -92,6 +93,33 @@ def test_grid_paints_every_view_and_hits_blocks(qtbot: QtBot) -> None:
     assert opened.args == ["a-1"]
     empty = QPointF(centre.x(), grid.block_rect(placed).bottom() + 300)
     assert grid.time_at(empty) == datetime(2026, 1, 5, 16, 30, tzinfo=UTC_ZONE)
+
+
+def test_dragging_a_block_moves_it_in_quarter_hours(qtbot: QtBot) -> None:
+    from ghl_desktop.ui.screens.calendars.calendar_grid import HOUR
+
+    grid = CalendarGrid(UTC_ZONE, lambda: T0)
+    qtbot.addWidget(grid)
+    grid.resize(800, 1100)
+    grid.set_view(ViewMode.WEEK, T0.date())
+    grid.set_blocks([block(T0, 60, "Tasting", "a-1")], [])
+    grid.show()
+    [placed] = grid._placed
+    start = grid.block_rect(placed).center().toPoint()
+    target = QPoint(start.x() + int(grid._column_width()), start.y() + int(2.1 * HOUR))
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+    assert grid._drag is None  # without the permission nothing can be dragged
+    qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=start)
+    grid.can_move = True
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+    move = QMouseEvent(QEvent.Type.MouseMove, QPointF(target), QPointF(target),
+                       Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(grid, move)
+    assert not grid.grab().isNull()  # paints the drop outline
+    with qtbot.waitSignal(grid.appointment_moved, timeout=WAIT_MS) as moved:
+        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=target)
+    assert moved.args == ["a-1", datetime(2026, 1, 6, 11, 0, tzinfo=UTC_ZONE)]
 
 
 # -- the screen ------------------------------------------------------------------------------
@@ -176,6 +204,7 @@ def test_book_then_cancel_through_the_dialog(owner_screen, qtbot: QtBot) -> None
     dialog.contacts.setCurrentRow(0)
     dialog.slots.setCurrentRow(0)
     chosen = dialog.slots.currentItem().data(Qt.ItemDataRole.UserRole)
+    later = dialog.slots.item(dialog.slots.count() - 1).data(Qt.ItemDataRole.UserRole)
     click(qtbot, dialog.save)
     owner_window.settle(qtbot)
     with ctx.uows.system() as uow:
@@ -189,6 +218,10 @@ def test_book_then_cancel_through_the_dialog(owner_screen, qtbot: QtBot) -> None
     screen.schedule.grid.set_view(ViewMode.WEEK, day)
     screen.schedule._after_move()
     owner_window.settle(qtbot)
+    screen.move_appointment(booked_id, later)  # what dropping a dragged block does
+    owner_window.settle(qtbot)
+    with ctx.uows.system() as uow:
+        assert uow.session.get_one(Appointment, booked_id).start_at == later.astimezone(UTC)
     screen.open_appointment(booked_id)
     opened = next(d for d in screen.findChildren(AppointmentDialog) if d.item is not None)
     opened.reason.setText("Client asked")

@@ -29,6 +29,9 @@ GUTTER = 56.0
 HOUR = 44.0
 MONTH_LINES = 4
 PALETTE = ("#2f6fde", "#1f9d74", "#b45fd3", "#e07a1f", "#d0435b", "#2b9eb3", "#7a8a1f")
+MOVABLE = ("scheduled", "confirmed")
+SNAP_MINUTES = 15
+DRAG_DISTANCE = 6
 STATUS_TONES = {"cancelled": "#9aa0a6", "no_show": "#9aa0a6", "completed": None}
 
 
@@ -39,6 +42,7 @@ def color_for(key: str) -> QColor:
 
 class CalendarGrid(QWidget):
     appointment_activated = Signal(str)
+    appointment_moved = Signal(str, object)  # id, the new aware start (dragged in day/week)
     time_activated = Signal(object)  # an aware datetime: where to book
     day_activated = Signal(object)  # a date (month view)
 
@@ -54,6 +58,9 @@ class CalendarGrid(QWidget):
         self._placed: list[Placed] = []
         self._month: dict[date, list[Block]] = {}
         self._header_top = 0.0  # where the day names were last painted (they stay in view)
+        self.can_move = False  # set by the screen from the user's permissions
+        self._drag: tuple[Placed, QPointF] | None = None
+        self._drag_to: datetime | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         self._tick = QTimer(self)
@@ -174,7 +181,22 @@ class CalendarGrid(QWidget):
             painter.drawLine(QPointF(x, y), QPointF(x + width, y))
             painter.setBrush(QColor("#e53935"))
             painter.drawEllipse(QPointF(x, y), 4, 4)
+        if self._drag is not None and self._drag_to is not None:
+            self._paint_drop(painter, self._drag[0], self._drag_to)
         self._paint_header(painter, days, width, today)
+
+    def _paint_drop(self, painter: QPainter, placed: Placed, start: datetime) -> None:
+        """Where a dragged appointment would land: a dashed outline with its new time."""
+        length = (placed.block.end - placed.block.start).total_seconds() / 60
+        day = self.days.index(start.date()) if start.date() in self.days else placed.day_index
+        top = start.hour * 60 + start.minute
+        rect = self.block_rect(Placed(placed.block, day, top, top + length, 0, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(self.palette().highlight().color(), 2, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.setPen(self.palette().text().color())
+        painter.drawText(rect.adjusted(4, 2, -2, -2), Qt.AlignmentFlag.AlignLeft,
+                         f"{start:%H:%M} {placed.block.title}")  # fmt: skip
 
     def _paint_header(self, painter: QPainter, days: list[date], width: float, today: date) -> None:
         """Day names stay at the top of the visible part while the hours scroll under them."""
@@ -284,6 +306,34 @@ class CalendarGrid(QWidget):
                                  f"+{len(items) - len(shown)} more")  # fmt: skip
 
     # -- input --------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        placed = self.hit(event.position()) if self.mode is not ViewMode.MONTH else None
+        movable = placed is not None and placed.block.status in MOVABLE
+        if event.button() == Qt.MouseButton.LeftButton and self.can_move and movable:
+            assert placed is not None
+            self._drag, self._drag_to = (placed, event.position()), None
+        super().mousePressEvent(event)
+
+    def _dragged_start(self, point: QPointF) -> datetime:
+        assert self._drag is not None
+        placed, origin = self._drag
+        start = placed.block.start.astimezone(self.zone)
+        width = self._column_width()
+        column = min(max(int((point.x() - GUTTER) / width), 0), len(self.days) - 1)
+        shift = round((point.y() - origin.y()) / HOUR * 60 / SNAP_MINUTES) * SNAP_MINUTES
+        minutes = min(max(start.hour * 60 + start.minute + shift, 0), 24 * 60 - SNAP_MINUTES)
+        wall = time(minutes // 60, minutes % 60)
+        return datetime.combine(self.days[column], wall, self.zone)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag, target = self._drag, self._drag_to
+        self._drag = self._drag_to = None
+        if drag is not None and target is not None and drag[0].block.id:
+            if target != drag[0].block.start.astimezone(self.zone):
+                self.appointment_moved.emit(drag[0].block.id, target)
+            self.update()
+        super().mouseReleaseEvent(event)
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         point = event.position()
         if self.mode is ViewMode.MONTH:
@@ -301,6 +351,13 @@ class CalendarGrid(QWidget):
             self.time_activated.emit(when)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag is not None:
+            moved = event.position() - self._drag[1]
+            if self._drag_to is not None or abs(moved.x()) + abs(moved.y()) > DRAG_DISTANCE:
+                self._drag_to = self._dragged_start(event.position())
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self.update()
+                return
         placed = self.hit(event.position()) if self.mode is not ViewMode.MONTH else None
         if placed is not None:
             block = placed.block

@@ -7,10 +7,10 @@ from datetime import datetime, tzinfo
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout
 
-from ghl_desktop.services.calendars.sync import agenda
+from ghl_desktop.services.calendars.sync import agenda, desk
 from ghl_desktop.services.calendars.sync.agenda import Overview
 from ghl_desktop.ui.context import UiContext
-from ghl_desktop.ui.ops import ReadOp
+from ghl_desktop.ui.ops import ReadOp, WriteOp, show_error
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
 from ghl_desktop.ui.screens.calendars.calendar_settings import CalendarSettings
@@ -38,6 +38,7 @@ class CalendarsScreen(Screen):
         self.schedule.appointment_activated.connect(self.open_appointment)
         self.schedule.time_activated.connect(self.book_at)
         self.schedule.new_requested.connect(lambda: self.book_at(None))
+        self.schedule.grid.appointment_moved.connect(self.move_appointment)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("CalendarTabs")
         self.tabs.addTab(self.schedule, "Schedule")
@@ -73,6 +74,7 @@ class CalendarsScreen(Screen):
         if snapshot is None:
             return
         self.overview = data
+        self.schedule.grid.can_move = snapshot.can("calendars.manage")
         self.schedule.show_overview(snapshot, data)
         self.settings.show_overview(snapshot, data)
         self.services.show_services(snapshot)
@@ -89,6 +91,20 @@ class CalendarsScreen(Screen):
         dialog = AppointmentDialog(self.ctx, self.snapshot, self.overview, item=item, parent=self)
         dialog.saved.connect(self.request_refresh)
         dialog.open()
+
+    def move_appointment(self, appointment_id: str, start: datetime) -> None:
+        """Dragged to another time: rescheduled like from the dialog (the time must be open)."""
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.sub_account is None:
+            return
+        uows, actor, sub = self.ctx.uows, snapshot.actor, snapshot.sub_account.id
+        WriteOp(
+            self.ctx.ops, self, lambda: desk.reschedule(uows, actor, sub, appointment_id, start)
+        ).success(lambda _r: self.request_refresh()).failure(self._move_failed).run()
+
+    def _move_failed(self, error: Exception) -> None:
+        self.schedule.refresh()  # the block goes back where it was
+        show_error(self, error)
 
     def book_at(self, when: datetime | None) -> None:
         from ghl_desktop.ui.screens.calendars.appointment_dialog import AppointmentDialog
