@@ -210,3 +210,20 @@ def test_dropping_on_a_lost_stage_asks_why(qtbot: QtBot, owner_window: OpenWindo
         lambda: screen.board.column_of(card.id) == column(screen, "Closed Lost").stage.id,
         timeout=WAIT_MS,
     )
+
+
+def test_switching_sub_account_shows_its_board_without_the_owner_filter(
+    qtbot: QtBot, owner_window: OpenWindow
+) -> None:
+    screen = open_board(qtbot, owner_window)
+    qtbot.waitUntil(lambda: screen.filters.owner.count() > 2, timeout=WAIT_MS)
+    screen.filters.owner.setCurrentIndex(2)  # one of Location A's users
+    wait_idle(qtbot, owner_window.ctx)
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    other = next(s for s in snapshot.sub_accounts if s.id != snapshot.sub_account.id)
+    owner_window.workspace.switch_sub_account(other.id)
+    qtbot.waitUntil(lambda: screen.pipelines_for == other.id, timeout=WAIT_MS)
+    wait_idle(qtbot, owner_window.ctx)
+    assert screen.filters.current().owner_user_id is None
+    assert column(screen, "New Lead").count == 6  # Location B's demo figures

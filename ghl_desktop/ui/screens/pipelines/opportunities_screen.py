@@ -152,6 +152,11 @@ class OpportunitiesScreen(Screen):
     def workspace_changed(self, snapshot: WorkspaceSnapshot) -> None:
         self.new_button.setVisible(snapshot.can("opportunities.write"))
         self.settings_button.setVisible(snapshot.can("pipelines.manage"))
+        sub = snapshot.sub_account.id if snapshot.sub_account else None
+        if sub != self.pipelines_for and self.pipelines_for is not None:
+            # Another sub-account: its users differ, so an owner filter would hide everything.
+            self.filters.set_users((), snapshot.actor.user_id)
+            self.filters.owner.setCurrentIndex(0)
 
     def _where(self) -> tuple[UnitOfWorkFactory, Actor, str] | None:
         snapshot = self.snapshot
