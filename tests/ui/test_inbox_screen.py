@@ -157,3 +157,16 @@ def test_webchat_embed_code_and_origins(qtbot: QtBot, owner_window: OpenWindow) 
     click(qtbot, box.save_button)
     qtbot.waitUntil(lambda: box.result.text().startswith("✓"), timeout=WAIT_MS)
     assert box.origins.toPlainText() == "https://www.acme.test\nhttps://shop.acme.test"
+
+
+def test_twilio_fields_say_what_is_wrong(qtbot: QtBot, owner_window: OpenWindow) -> None:
+    screen = open_inbox(qtbot, owner_window)
+    tab = screen.open_channels()
+    tab.twilio_test_to.setText("+14155550123")
+    click(qtbot, tab.twilio_test)
+    qtbot.waitUntil(lambda: "save the Twilio settings" in tab.twilio_result.text(), timeout=WAIT_MS)
+    tab.twilio_sid.setText("AC123")
+    tab.twilio_token.setText("0" * 32)
+    tab.twilio_from.setText("+14155550100")
+    click(qtbot, tab.twilio_save)
+    qtbot.waitUntil(lambda: tab.twilio_result.text().startswith("✗ Account_sid"), timeout=WAIT_MS)

@@ -21,7 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from ghl_desktop.bootstrap import Runtime
+from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.models.conversations import ChannelType
 from ghl_desktop.providers.email_smtp import send_test
+from ghl_desktop.providers.twilio_sms import send_test as twilio_send_test
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.inbox import email_imap, email_settings, twilio_settings
 from ghl_desktop.services.inbox.email_settings import EmailChannel
@@ -147,6 +150,11 @@ class ChannelsTab(QScrollArea):
         self.twilio_from.setPlaceholderText("+14155550100")
         self.twilio_service.setPlaceholderText("MG… (instead of a number)")
         self.twilio_save = QPushButton("Save Twilio settings")
+        self.twilio_test_to = QLineEdit()
+        self.twilio_test_to.setPlaceholderText("send a test to… (+14155550123)")
+        self.twilio_test = QPushButton("Send test message")
+        self.twilio_result = QLabel()
+        self.twilio_result.setWordWrap(True)
         form = QFormLayout(box)
         twilio_rows = (
             ("Channel", self.twilio_channel), ("Account SID", self.twilio_sid),
@@ -155,8 +163,14 @@ class ChannelsTab(QScrollArea):
         )  # fmt: skip
         for label, field in twilio_rows:
             form.addRow(label, field)
-        form.addRow(self.twilio_save)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.twilio_save)
+        test_row.addWidget(self.twilio_test_to, 1)
+        test_row.addWidget(self.twilio_test)
+        form.addRow(test_row)
+        form.addRow(self.twilio_result)
         self.twilio_save.clicked.connect(self.save_twilio)
+        self.twilio_test.clicked.connect(self.test_twilio)
         return box
 
     # -- loading ---------------------------------------------------------------------------
@@ -295,5 +309,21 @@ class ChannelsTab(QScrollArea):
         }  # fmt: skip
         WriteOp(self.ctx.ops, self, lambda: twilio_settings.configure_twilio(
             rt.uows, rt.secrets, actor, sub, **values)).success(
-            lambda _c: self._report("Twilio settings saved.", True)
-        ).failure(self._fail).run()  # fmt: skip
+            lambda _c: self.twilio_result.setText("✓ Twilio settings saved.")
+        ).failure(lambda e: self.twilio_result.setText(f"✗ {describe_error(e)}")).run()  # fmt: skip
+
+    def test_twilio(self) -> None:
+        if (who := self._who()) is None:
+            return
+        rt, _actor, sub = who
+        kind, to = ChannelType(str(self.twilio_channel.currentData())), self.twilio_test_to.text()
+
+        def run() -> str:
+            channel = twilio_settings.active_twilio_channel(rt.uows, rt.secrets, sub, kind)
+            if channel is None:
+                raise ValidationError("channel", f"save the Twilio settings for {kind} first")
+            return twilio_send_test(channel, to.strip())
+
+        ReadOp(self.ctx.ops, self, run).success(
+            lambda sid: self.twilio_result.setText(f"✓ Twilio accepted the test message ({sid}).")
+        ).failure(lambda e: self.twilio_result.setText(f"✗ {describe_error(e)}")).run()
