@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from ghl_desktop.services import tags
-from ghl_desktop.services.workflows import publishing
+from ghl_desktop.services.workflows import authoring, publishing
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
 from ghl_desktop.ui.screens.workflows.field_editors import ChoiceEditor
@@ -278,3 +278,29 @@ def test_drag_a_step_elsewhere_and_copy_the_workflow(owner_window: OpenWindow, q
     qtbot.waitUntil(lambda: screen.editor.title.text() == "Welcome Series (copy)", timeout=WAIT_MS)
     assert screen.current() is not None
     assert screen.current().status == "draft"  # type: ignore[union-attr]
+
+
+def test_settings_tab_saves_reentry_rules(owner_window: OpenWindow, qtbot: QtBot):
+    screen = automation(owner_window, qtbot)
+    _select_workflow(screen, qtbot, "Welcome Series")
+    owner_window.settle(qtbot)
+    tab = screen.editor.settings
+    screen.editor.tabs.setCurrentWidget(tab)
+    assert tab.webhook.text() == "no inbound webhook trigger"
+    assert not tab.webhook_button.isEnabled()
+    tab.reentry.setChecked(True)
+    tab.max_enrolments.setValue(5)
+    tab.window_minutes.setValue(30)
+    click(qtbot, tab.save_button)
+    owner_window.settle(qtbot)
+    qtbot.waitUntil(
+        lambda: screen.editor.builder.status.text().endswith("unpublished changes"), timeout=WAIT_MS
+    )
+    wid = screen.current_id()
+    assert wid is not None
+    snapshot = owner_window.workspace.snapshot
+    assert snapshot is not None
+    assert snapshot.sub_account is not None
+    with owner_window.ctx.uows.tenant(snapshot.actor, snapshot.sub_account.id) as uow:
+        reentry = authoring.draft_definition(uow, wid).reentry
+    assert (reentry.allow_reentry, reentry.max_enrolments, reentry.window_minutes) == (True, 5, 30)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -69,7 +70,12 @@ class WorkflowSettingsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addLayout(form)
-        layout.addWidget(self.save_button)
+        for widget in (self.max_enrolments, self.window_minutes, self.webhook_button):
+            widget.setMaximumWidth(200)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.save_button)
+        save_row.addStretch(1)
+        layout.addLayout(save_row)
         layout.addWidget(self.message)
         layout.addStretch(1)
 

@@ -78,19 +78,24 @@ class WorkflowsScreen(Screen):
             ("EditWorkflow", "Edit…", self.edit_workflow),
             ("DuplicateWorkflow", "Copy", self.duplicate_workflow),
             ("DeleteWorkflow", "Delete", self.delete_workflow),
-            ("References", "References…", self.open_references),
+            ("References", "Find references…", self.open_references),
         ):
             button = QPushButton(text)
             button.setObjectName(name)
             button.clicked.connect(action)
             self.buttons[name] = button
-            row.addWidget(button)
+            if name != "References":
+                row.addWidget(button)
         row.addStretch(1)
+        below = QHBoxLayout()
+        below.addWidget(self.buttons["References"])
+        below.addStretch(1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(row)
         left_layout.addWidget(self.list, 1)
+        left_layout.addLayout(below)
         self.editor = WorkflowEditor(ctx)
         self.editor.changed.connect(self.request_refresh)
         split = QSplitter(Qt.Orientation.Horizontal)
