@@ -227,3 +227,27 @@ def test_switching_sub_account_shows_its_board_without_the_owner_filter(
     wait_idle(qtbot, owner_window.ctx)
     assert screen.filters.current().owner_user_id is None
     assert column(screen, "New Lead").count == 6  # Location B's demo figures
+
+
+def test_opportunity_fields_tab_adds_a_field_the_form_then_shows(
+    qtbot: QtBot, owner_window: OpenWindow
+) -> None:
+    screen = open_board(qtbot, owner_window)
+    settings = screen.open_settings()
+    assert settings is not None
+    tab = settings.fields
+    qtbot.waitUntil(lambda: tab.list.count() == 3, timeout=WAIT_MS)  # the demo's fields
+    form = tab.add_field()
+    qtbot.keyClicks(form.label, "Budget Approved")
+    form.field_type.setCurrentIndex(form.field_type.findData("checkbox"))
+    assert not form.options.isEnabled()
+    with qtbot.waitSignal(form.succeeded, timeout=WAIT_MS):
+        click(qtbot, form.ok_button)
+    qtbot.waitUntil(lambda: tab.list.count() == 4, timeout=WAIT_MS)
+    settings.reject()
+    qtbot.waitUntil(lambda: any(f.key == "budget_approved" for f in screen.lookups.fields),
+                    timeout=WAIT_MS)  # fmt: skip
+    dialog = screen.new_opportunity()
+    assert dialog is not None
+    assert any(e.definition.key == "budget_approved" for e in dialog.custom)
+    dialog.reject()

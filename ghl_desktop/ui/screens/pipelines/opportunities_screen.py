@@ -145,7 +145,7 @@ class OpportunitiesScreen(Screen):
             return False
         if change.concerns("pipeline"):
             self.pipelines_for = None
-        if change.concerns(*PEOPLE_TOPICS):
+        if change.concerns("pipeline", *PEOPLE_TOPICS):  # fields are edited in settings
             self.people_for = None
         return True
 

@@ -1,6 +1,7 @@
 """Pipeline settings: pick a pipeline, create or rename one, make it the default; its stages
 in order with probability, kind and colour - add, edit, move up or down, delete (choosing
-where the stage's opportunities go). Every change is saved at once."""
+where the stage's opportunities go); and the opportunity fields (a second tab). Every change
+is saved at once."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +26,7 @@ from ghl_desktop.services.pipelines import structure
 from ghl_desktop.services.pipelines.structure import PipelineInfo, StageInfo
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, WriteOp
+from ghl_desktop.ui.screens.pipelines.fields_tab import FieldsTab
 from ghl_desktop.ui.screens.pipelines.stage_forms import (
     DeleteStageDialog,
     PipelineNameDialog,
@@ -79,14 +82,23 @@ class PipelineSettingsDialog(QDialog):
                        self.delete_button):  # fmt: skip
             side.addWidget(button)
         side.addStretch(1)
-        middle = QHBoxLayout()
+        stages_page = QWidget()
+        middle = QHBoxLayout(stages_page)
         middle.addWidget(self.table, 1)
         middle.addLayout(side)
+        stages_box = QVBoxLayout()
+        stages_box.addLayout(top)
+        stages_box.addWidget(stages_page, 1)
+        stages_tab = QWidget()
+        stages_tab.setLayout(stages_box)
+        self.fields = FieldsTab(ctx, self.actor, self.sub_account_id)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(stages_tab, "Pipelines and stages")
+        self.tabs.addTab(self.fields, "Opportunity fields")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(middle, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(close)
         self.picker.currentIndexChanged.connect(lambda _i: self._show_stages())
         self.new_button.clicked.connect(lambda: self._open(PipelineNameDialog(
