@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, insert, select, update
 
 from ghl_desktop.models.tenancy import SubAccount
 from ghl_desktop.models.workflows import ActionExecutionStatus as StepStatus
@@ -129,33 +129,82 @@ def _write(
     moved: list[dict[str, Any]],
 ) -> None:  # fmt: skip
     conn = uow.session.connection()
+
+    def run(stmt: Any, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            executemany(conn, stmt, rows)
+
     by_id = Step.c.id == bindparam("b_id")
-    if done:
-        conn.execute(
-            update(Step).where(by_id).values(status=StepStatus.COMPLETED, completed_at=now,
-                                             updated_at=now, result=bindparam("b_result")),
-            done,
-        )  # fmt: skip
-    if parked:
-        conn.execute(
-            update(Step).where(by_id).values(status=StepStatus.PENDING, scheduled_for=None,
-                                             updated_at=now, result=bindparam("b_result")),
-            parked,
-        )  # fmt: skip
-    if cancelled:
-        conn.execute(
-            update(Step).where(by_id).values(status=StepStatus.CANCELLED, completed_at=now,
-                                             updated_at=now, result=bindparam("b_result")),
-            cancelled,
-        )  # fmt: skip
-    if new_rows:
-        conn.execute(insert(Step), new_rows)
-    if moved:
-        conn.execute(
-            update(Run)
-            .where(Run.c.id == bindparam("b_id"))
-            .values(current_action_id=bindparam("b_action"), status=bindparam("b_status"),
-                    updated_at=bindparam("b_now"), finished_at=bindparam("b_finished"),
-                    error=bindparam("b_error")),
-            moved,
-        )  # fmt: skip
+    run(
+        update(Step)
+        .where(by_id)
+        .values(
+            status=StepStatus.COMPLETED,
+            completed_at=now,
+            updated_at=now,
+            result=bindparam("b_result"),
+        ),
+        done,
+    )
+    run(
+        update(Step)
+        .where(by_id)
+        .values(
+            status=StepStatus.PENDING,
+            scheduled_for=None,
+            updated_at=now,
+            result=bindparam("b_result"),
+        ),
+        parked,
+    )
+    run(
+        update(Step)
+        .where(by_id)
+        .values(
+            status=StepStatus.CANCELLED,
+            completed_at=now,
+            updated_at=now,
+            result=bindparam("b_result"),
+        ),
+        cancelled,
+    )
+    run(insert(Step), new_rows)
+    run(update(Run).where(Run.c.id == bindparam("b_id"))
+        .values(current_action_id=bindparam("b_action"), status=bindparam("b_status"),
+                updated_at=bindparam("b_now"), finished_at=bindparam("b_finished"),
+                error=bindparam("b_error")), moved)  # fmt: skip
+
+
+def executemany(conn: Any, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(stmt, rows)``, but on SQLite the statement is compiled once and each
+    row's values go through the column types' bind processors straight to the driver:
+    SQLAlchemy's generic per-row parameter building costs more than the writes themselves at
+    100,000 rows. PostgreSQL takes the ordinary path."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(stmt, rows)
+        return
+    if isinstance(stmt, Insert):
+        stmt = stmt.values({key: bindparam(key) for key in rows[0]})
+    compiled = stmt.compile(dialect=conn.dialect)
+    names = compiled.positiontup or []
+    processors = compiled._bind_processors
+    fixed = {name: compiled.binds[name].effective_value for name in names}
+    params = []
+    # Rows share a handful of instants (now, the due times): convert each once.
+    seen: dict[tuple[str, datetime], Any] = {}
+    for row in rows:
+        values = []
+        for name in names:
+            value = row[name] if name in row else fixed[name]
+            processor = processors.get(name)
+            if processor is None:
+                values.append(value)
+            elif isinstance(value, datetime):
+                key = (name, value)
+                if key not in seen:
+                    seen[key] = processor(value)
+                values.append(seen[key])
+            else:
+                values.append(processor(value))
+        params.append(tuple(values))
+    conn.exec_driver_sql(str(compiled), params)
