@@ -189,11 +189,20 @@ def _minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
+def _steady(day: date, open_start: time, lo: datetime, hi: datetime, zone: ZoneInfo) -> bool:
+    """True when the zone's offset is the same all through ``[lo, hi)`` and the range's start
+    is a plain (existing, unambiguous) wall time - the common case, computed without zones."""
+    if lo.astimezone(zone).utcoffset() != (hi - timedelta(seconds=1)).astimezone(zone).utcoffset():
+        return False
+    return local_instants(day, open_start, zone) == (lo,)
+
+
 def _candidates(
     spec: CalendarSpec, service: ServiceSpec, first: datetime, last: datetime
 ) -> list[datetime]:
     """Every start (UTC) inside open hours within ``[first, last)``, sorted, no duplicates."""
     step = max(1, int(spec.limits.slot_interval.total_seconds() // 60))
+    interval = timedelta(minutes=step)
     zones = {w.timezone for w in spec.weekly} | {o.timezone for o in spec.overrides}
     starts: set[datetime] = set()
     for zone_name in zones:
@@ -205,6 +214,14 @@ def _candidates(
                 lo, hi = range_bounds(day, open_start, open_end, zone)
                 latest = hi - service.duration
                 if latest < lo or latest < first or lo >= last:
+                    continue
+                if _steady(day, open_start, lo, hi, zone):
+                    # No clock change inside: the grid is plain arithmetic from the start.
+                    instant = lo
+                    while instant <= latest:
+                        if first <= instant < last:
+                            starts.add(instant)
+                        instant += interval
                     continue
                 # Walk the wall-clock grid past ``end`` too: after a fall-back the clock
                 # rewinds, so grid times later than ``end`` may still lie inside.
@@ -229,10 +246,13 @@ def _eligible(member: Member, index: BusyIndex, lo: datetime, hi: datetime, day:
     return index.is_free(lo, hi)
 
 
-def _pick(free: list[Member], mode: TeamMode) -> Member:
+def _offer_order(members: Sequence[Member], mode: TeamMode) -> list[Member]:
+    """Members in the order a booking goes to them: the first free one takes it."""
     if mode is TeamMode.ROUND_ROBIN_PRIORITY:
-        return min(free, key=lambda m: (m.priority, m.bookings_in_period, m.user_id))
-    return min(free, key=lambda m: (m.bookings_in_period, m.priority, m.user_id))
+        return sorted(members, key=lambda m: (m.priority, m.bookings_in_period, m.user_id))
+    if mode is TeamMode.ROUND_ROBIN_EQUAL:
+        return sorted(members, key=lambda m: (m.bookings_in_period, m.priority, m.user_id))
+    return list(members)
 
 
 def available_slots(
@@ -255,7 +275,10 @@ def available_slots(
     last = window_end.astimezone(UTC)
     if first >= last:
         return []
-    indexes = [BusyIndex(m.busy) for m in members]
+    ordered = _offer_order(members, spec.mode)
+    probes = [(m, BusyIndex(m.busy)) for m in ordered]
+    everyone = tuple(m.user_id for m in members)
+    cap = limits.max_per_day
     slots: list[Slot] = []
     for start in _candidates(spec, service, first, last):
         day = start.astimezone(home).date()
@@ -263,19 +286,15 @@ def available_slots(
             continue
         end = start + service.duration
         lo, hi = start - service.buffer_before, end + service.buffer_after
-        free = [
-            m
-            for m, index in zip(members, indexes, strict=True)
-            if _eligible(m, index, lo, hi, day, limits.max_per_day)
-        ]
         if spec.mode is TeamMode.COLLECTIVE:
-            if len(free) != len(members):
+            if not all(_eligible(m, index, lo, hi, day, cap) for m, index in probes):
                 continue
-            assignees = tuple(m.user_id for m in members)
-        elif not free:
-            continue
+            assignees = everyone
         else:
-            assignees = (_pick(free, spec.mode).user_id,)
+            chosen = next((m for m, index in probes if _eligible(m, index, lo, hi, day, cap)), None)
+            if chosen is None:
+                continue
+            assignees = (chosen.user_id,)
         slots.append(Slot(start.astimezone(visitor_zone), end.astimezone(visitor_zone), assignees))
     return slots
 
