@@ -11,8 +11,12 @@ retried delivery without storing anything twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import threading
+import weakref
+from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,8 +25,17 @@ from starlette.routing import Route
 
 from ghl_desktop.core.errors import DomainError
 from ghl_desktop.funnel_server.pages import site
-from ghl_desktop.providers.twilio_webhooks import WebhookRefused, receive, status_callback
+from ghl_desktop.providers.twilio_webhooks import (
+    VerifiedInbound,
+    WebhookRefused,
+    status_callback,
+    store_inbound,
+    verify_inbound,
+)
+from ghl_desktop.services.inbox.ingest import InboundResult
 from ghl_desktop.services.inbox.twilio_settings import WEBHOOK_PREFIX
+from ghl_desktop.services.sites.writer import BatchWriter
+from ghl_desktop.services.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +61,62 @@ async def _params(request: Request) -> dict[str, str] | None:
     return {key: str(value) for key, value in form.items()}
 
 
+class _InboundPipeline:
+    """Messages Twilio delivers together are stored in one transaction (group commit), and
+    their events reach subscribers (workflows...) from a thread of their own right after, so
+    the answer to Twilio never waits for a workflow. The events are in ``domain_events`` with
+    the messages either way: a crash before delivery is caught up by the redispatch job."""
+
+    def __init__(self, uows: UnitOfWorkFactory) -> None:
+        bus = uows.bus
+        quiet = UnitOfWorkFactory(uows.database, uows.clock)  # commits without dispatching
+        self._wake = threading.Event()
+        self._stopped = False
+
+        def store(batch: Sequence[VerifiedInbound]) -> list[InboundResult | Exception]:
+            results = store_inbound(quiet, batch)
+            self._wake.set()
+            return results
+
+        def deliver() -> None:
+            while not self._stopped:
+                self._wake.wait()
+                self._wake.clear()
+                if bus is None:
+                    continue
+                try:
+                    while bus.redispatch_pending() >= REDISPATCH_BATCH:
+                        pass
+                except Exception:
+                    log.exception("delivering inbound message events failed; the job retries")
+
+        self.writer: BatchWriter[VerifiedInbound, InboundResult] = BatchWriter(
+            store, name="twilio-inbound"
+        )
+        self._thread = threading.Thread(target=deliver, name="twilio-events", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.writer.close()
+        self._stopped = True
+        self._wake.set()
+
+
+REDISPATCH_BATCH = 500
+_pipelines_lock = threading.Lock()
+
+
+def inbound_pipeline(request: Request) -> _InboundPipeline:
+    app_state = request.app.state
+    with _pipelines_lock:
+        pipeline: _InboundPipeline | None = getattr(app_state, "twilio_inbound", None)
+        if pipeline is None:
+            state = site(request)
+            pipeline = app_state.twilio_inbound = _InboundPipeline(state.uows)
+            weakref.finalize(state, pipeline.close)  # its threads end with the server
+        return pipeline
+
+
 def _refused() -> Response:
     return PlainTextResponse("forbidden", 403)
 
@@ -61,11 +130,13 @@ async def inbound_route(request: Request) -> Response:
     state = site(request)
     signature = request.headers.get("x-twilio-signature")
     try:
-        await run_in_threadpool(
-            receive, state.uows, sub_account_id, signed_url(request), params, signature
+        verified = await run_in_threadpool(
+            verify_inbound, state.uows, sub_account_id, signed_url(request), params, signature
         )
     except WebhookRefused:
         return _refused()
+    try:
+        await asyncio.wrap_future(inbound_pipeline(request).writer.submit(verified))
     except DomainError as exc:  # a sender we cannot read: Twilio must not retry it forever
         log.warning("twilio inbound for %s not stored: %s", sub_account_id, exc)
     return Response(TWIML_EMPTY, media_type="text/xml")

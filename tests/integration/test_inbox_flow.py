@@ -150,3 +150,43 @@ def test_send_refuses_missing_address_empty_body_and_foreign_contact(runtime, te
             send_message(uow, contact_id=ann, channel="email", body="  ", subject="s")
         with pytest.raises(NotFound):
             send_message(uow, contact_id=other, channel="sms", body="hi")
+
+
+def test_a_batch_stores_once_per_provider_id_and_shares_new_contacts(runtime, tenant) -> None:
+    from ghl_desktop.services.inbox.ingest import ingest_batch
+
+    batch = [
+        InboundMessage("sms", "SM-a", "+14155550100", None, "first"),
+        InboundMessage("sms", "SM-b", "+14155550100", None, "second"),
+        InboundMessage("sms", "SM-a", "+14155550100", None, "first"),  # redelivered at once
+        InboundMessage("sms", "SM-c", "+14155550177", None, "someone else"),
+    ]
+    with runtime.uows.tenant(tenant.owner, tenant.sub_account_id) as uow:
+        results = ingest_batch(uow, batch)
+        uow.commit()
+    assert [r.created for r in results] == [True, True, False, True]
+    assert results[2].message_id == results[0].message_id
+    assert results[0].conversation_id == results[1].conversation_id
+    assert _count(runtime, Message) == 3
+    assert _count(runtime, Contact) == 2
+    with runtime.uows.system(read_only=True) as uow:
+        conv = uow.session.get(Conversation, results[0].conversation_id)
+        assert conv is not None
+        assert (conv.unread_count, conv.last_message_preview) == (2, "second")
+    received = events(runtime, "message.received")
+    assert [e["is_new_conversation"] for e in received] == [True, False, True]
+
+
+def test_a_failing_batch_is_stored_one_by_one(runtime, tenant) -> None:
+    from ghl_desktop.providers.twilio_webhooks import VerifiedInbound, store_inbound
+
+    sub = tenant.sub_account_id
+    batch = [
+        VerifiedInbound(sub, InboundMessage("sms", "SM-1", "+14155550100", None, "fine")),
+        VerifiedInbound(sub, InboundMessage("sms", "SM-2", "not a number", None, "broken")),
+        VerifiedInbound(sub, InboundMessage("sms", "SM-3", "+14155550101", None, "fine too")),
+    ]
+    results = store_inbound(runtime.uows, batch)
+    assert isinstance(results[1], ValidationError)
+    assert [getattr(r, "created", None) for r in results] == [True, None, True]
+    assert _count(runtime, Message) == 2

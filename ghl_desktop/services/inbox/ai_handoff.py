@@ -43,6 +43,17 @@ def set_hook(hook: Hook | None) -> None:
 
 def on_inbound(uow: UnitOfWork, conversation_id: str, message_id: str) -> bool:
     """Call the hook when the conversation has an active AI config; True when it was called."""
+    # Most sub-accounts have no AI agent answering: asked once per unit of work (a batch).
+    any_active = uow.session.info.get("inbox.ai_active")
+    if any_active is None:
+        any_active = uow.session.info["inbox.ai_active"] = (
+            uow.session.scalar(
+                select(ConversationAiConfig.id).where(ConversationAiConfig.is_active).limit(1)
+            )
+            is not None
+        )
+    if not any_active:
+        return False
     config = uow.session.scalar(
         select(ConversationAiConfig).where(ConversationAiConfig.conversation_id == conversation_id)
     )

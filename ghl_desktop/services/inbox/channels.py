@@ -65,12 +65,25 @@ def outbox_channel(kind: ChannelType) -> str:
 
 
 def channel_address(channel: Channel) -> str:
-    return str((channel.config or {}).get("address") or "")
+    config = channel.config or {}
+    return str(config.get("address") or config.get("phone_number") or "")
 
 
 def resolve_channel(uow: UnitOfWork, kind: ChannelType, to_address: str | None = None) -> Channel:
     """The active channel of ``kind`` that owns ``to_address`` (when one is configured for it),
-    else the oldest active channel of the type, else a new sandbox channel."""
+    else the oldest active channel of the type, else a new sandbox channel. Remembered for the
+    unit of work (a batch of inbound messages asks once)."""
+    cache: dict[tuple[ChannelType, str | None], Channel] = uow.session.info.setdefault(
+        "inbox.channels", {}
+    )
+    key = (kind, _bare(to_address) if to_address else None)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _resolve_channel(uow, kind, to_address)
+    return found
+
+
+def _resolve_channel(uow: UnitOfWork, kind: ChannelType, to_address: str | None) -> Channel:
     channels = uow.session.scalars(
         select(Channel)
         .where(Channel.type == kind, Channel.is_active.is_(True))

@@ -12,7 +12,7 @@ oldest live contact wins, else a contact is created (source ``inbox:<channel>``)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
@@ -21,9 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.core.ids import new_id
 from ghl_desktop.models.conversations import (
     Channel,
     ChannelType,
+    Conversation,
     Message,
     MessageDirection,
     MessageStatus,
@@ -87,29 +89,47 @@ def ingest(uow: UnitOfWork, inbound: InboundMessage) -> InboundResult:
     if provider_id is not None and len(provider_id) > MAX_PROVIDER_ID:
         raise ValidationError("provider_message_id", f"at most {MAX_PROVIDER_ID} characters")
     channel = resolve_channel(uow, kind, inbound.to_address)
+    batch = batch_state(uow)
     if provider_id is not None:
-        existing = _existing(uow, channel, provider_id)
+        existing = batch.seen.get((channel.id, provider_id)) if batch else None
+        existing = existing or _existing(uow, channel, provider_id)
         if existing is not None:
-            return existing
+            return replace(existing, created=False)
     contact, new_contact = match_contact(uow, kind, inbound.from_address)
-    conversation, new_conversation = thread_for(uow, channel, contact.id)
+    if batch is not None:
+        conversation = batch.threads.get((channel.id, contact.id))
+        new_conversation = False
+        if conversation is None:
+            conversation, new_conversation = thread_for(uow, channel, contact.id, savepoint=False)
+            batch.threads[(channel.id, contact.id)] = conversation
+            if new_conversation:
+                # Rows without ORM relationships are not ordered by their foreign keys: a new
+                # contact and thread go to the database before any message points at them.
+                uow.flush()
+    else:
+        conversation, new_conversation = thread_for(uow, channel, contact.id)
     now = uow.clock.now()
     message = Message(
-        conversation_id=conversation.id, channel_id=channel.id,
+        id=new_id(), conversation_id=conversation.id, channel_id=channel.id,
         direction=MessageDirection.INBOUND, sender_type=SenderType.CONTACT, sender_id=contact.id,
         subject=inbound.subject, body=inbound.body or "",
         attachments=[dict(a) for a in inbound.attachments], status=MessageStatus.DELIVERED,
         provider_message_id=provider_id, headers=_headers(inbound), segments=0,
         sent_at=inbound.received_at or now, delivered_at=now, created_at=now, updated_at=now,
     )  # fmt: skip
-    try:
-        with uow.session.begin_nested():
-            uow.session.add(message)
-    except IntegrityError:
-        existing = _existing(uow, channel, provider_id) if provider_id else None
-        if existing is None:
-            raise
-        return existing
+    if batch is not None:
+        # A duplicate that slipped past (another process) fails the batch's commit; the caller
+        # then stores its messages one by one, through the savepoint below.
+        uow.session.add(message)
+    else:
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(message)
+        except IntegrityError:
+            existing = _existing(uow, channel, provider_id) if provider_id else None
+            if existing is None:
+                raise
+            return existing
     old_status = conversation.status
     touch(conversation, message, now)
     if not new_conversation and old_status is not conversation.status:
@@ -132,7 +152,39 @@ def ingest(uow: UnitOfWork, inbound: InboundMessage) -> InboundResult:
     )  # fmt: skip
     if keyword is None:
         ai_handoff.on_inbound(uow, conversation.id, message.id)
-    return InboundResult(conversation.id, message.id, True, contact.id, keyword)
+    result = InboundResult(conversation.id, message.id, True, contact.id, keyword)
+    if batch is not None and provider_id is not None:
+        batch.seen[(channel.id, provider_id)] = result
+    return result
+
+
+@dataclass
+class BatchState:
+    """What a batch has written but not flushed yet (``ingest_batch`` turns autoflush off, so
+    the queries would not see it): messages by provider id, contacts, threads."""
+
+    seen: dict[tuple[str, str], InboundResult] = field(default_factory=dict)
+    contacts: dict[tuple[str, str], Contact] = field(default_factory=dict)
+    threads: dict[tuple[str, str], Conversation] = field(default_factory=dict)
+
+
+def batch_state(uow: UnitOfWork) -> BatchState | None:
+    state = uow.session.info.get("inbox.batch")
+    return state if isinstance(state, BatchState) else None
+
+
+def ingest_batch(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> list[InboundResult]:
+    """Several inbound messages in one unit of work, flushed once (a group commit's worth:
+    one flush instead of one per message). The caller commits, and on any error rolls back
+    and stores them one by one with ``ingest``."""
+    uow.session.info["inbox.batch"] = BatchState()
+    try:
+        with uow.session.no_autoflush:
+            results = [ingest(uow, m) for m in messages]
+        uow.flush()
+        return results
+    finally:
+        uow.session.info.pop("inbox.batch", None)
 
 
 def _existing(uow: UnitOfWork, channel: Channel, provider_id: str) -> InboundResult | None:
@@ -161,7 +213,11 @@ def parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple
     if kind in (ChannelType.SMS, ChannelType.WHATSAPP) or (
         kind is ChannelType.SANDBOX and "@" not in raw
     ):
-        phone = normalise_phone(raw.removeprefix("whatsapp:"), phone_region(uow), "from_address")
+        if raw.startswith("whatsapp:"):
+            raw = raw.removeprefix("whatsapp:")
+        # Providers send E.164 already: only other forms need the sub-account's country.
+        region = "US" if raw.startswith("+") else phone_region(uow)
+        phone = normalise_phone(raw, region, "from_address")
         assert phone is not None
         return "phone", phone, ""
     name, address = parseaddr(raw)
@@ -174,6 +230,9 @@ def parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple
 def match_contact(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[Contact, bool]:
     """The oldest live contact with the sender's phone/email, or a new one (with its event)."""
     key, value, display = parse_sender(uow, kind, from_address)
+    batch = batch_state(uow)
+    if batch is not None and (key, value) in batch.contacts:
+        return batch.contacts[(key, value)], False
     found = uow.session.scalar(
         select(Contact)
         .where(getattr(Contact, key) == value)
@@ -181,15 +240,19 @@ def match_contact(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tupl
         .limit(1)
     )
     if found is not None:
+        if batch is not None:
+            batch.contacts[(key, value)] = found
         return found, False
     first, _, last = display.partition(" ")
     now = uow.clock.now()
     contact = Contact(
-        **{key: value}, first_name=first[:100], last_name=last[:100], source=f"inbox:{kind}",
-        created_at=now, updated_at=now,
+        id=new_id(), **{key: value}, first_name=first[:100], last_name=last[:100],
+        source=f"inbox:{kind}", created_at=now, updated_at=now,
     )  # fmt: skip
     uow.session.add(contact)
-    uow.flush()
+    uow.flush()  # before the thread that points at it (no ORM relationship orders them)
+    if batch is not None:
+        batch.contacts[(key, value)] = contact
     uow.record(
         ContactCreated(
             sub_account_id=uow.sub_account_id, contact_id=contact.id, source=contact.source

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ghl_desktop.core.errors import NotFound
+from ghl_desktop.core.ids import new_id
 from ghl_desktop.models.conversations import (
     Channel,
     Conversation,
@@ -28,9 +29,12 @@ def load_conversation(uow: UnitOfWork, conversation_id: str) -> Conversation:
     return found
 
 
-def thread_for(uow: UnitOfWork, channel: Channel, contact_id: str) -> tuple[Conversation, bool]:
+def thread_for(
+    uow: UnitOfWork, channel: Channel, contact_id: str, *, savepoint: bool = True
+) -> tuple[Conversation, bool]:
     """The live conversation of this contact on this channel, created when missing. Two
-    transactions racing to create it meet at the unique index: the loser reads the winner's."""
+    transactions racing to create it meet at the unique index: the loser reads the winner's
+    (``savepoint=False``: a batch that fails as a whole instead, and is retried one by one)."""
     stmt = select(Conversation).where(
         Conversation.channel_id == channel.id, Conversation.contact_id == contact_id
     )
@@ -39,10 +43,13 @@ def thread_for(uow: UnitOfWork, channel: Channel, contact_id: str) -> tuple[Conv
         return found, False
     now = uow.clock.now()
     conversation = Conversation(
-        channel_id=channel.id, contact_id=contact_id, status=ConversationStatus.OPEN,
+        id=new_id(), channel_id=channel.id, contact_id=contact_id, status=ConversationStatus.OPEN,
         last_message_at=now, last_message_preview="", unread_count=0, is_starred=False,
         created_at=now, updated_at=now,
     )  # fmt: skip
+    if not savepoint:
+        uow.session.add(conversation)
+        return conversation, True
     try:
         with uow.session.begin_nested():
             uow.session.add(conversation)

@@ -33,6 +33,7 @@ from ghl_desktop.models.conversations import (
 )
 from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.contact_fields import normalise_contact_email
+from ghl_desktop.services.inbox import status
 from ghl_desktop.services.inbox.channels import create_channel
 from ghl_desktop.services.inbox.ingest import InboundMessage, ingest, match_contact
 from ghl_desktop.services.sites.signing import Signer
@@ -257,3 +258,22 @@ def history(
                 )
         rows = uow.session.scalars(stmt.order_by(Message.created_at, Message.id).limit(limit))
         return [ChatMessage(m.id, str(m.direction), m.body, m.created_at) for m in rows]
+
+
+def mark_delivered(uows: UnitOfWorkFactory, visitor: Visitor, message_ids: Sequence[str]) -> int:
+    """The visitor's stream carried these replies: they are delivered (✓✓ in the app).
+    Returns how many moved (a reconnecting stream resends nothing that moved already)."""
+    if not message_ids:
+        return 0
+    with uows.tenant(SYSTEM, visitor.sub_account_id) as uow:
+        rows = uow.session.scalars(
+            select(Message).where(
+                Message.id.in_(list(message_ids)),
+                Message.channel_id == visitor.channel_id,
+                Message.direction == MessageDirection.OUTBOUND,
+                Message.status == MessageStatus.SENT,
+            )
+        ).all()
+        moved = sum(1 for m in rows if status.move(uow, m, MessageStatus.DELIVERED))
+        uow.commit()
+        return moved
