@@ -179,6 +179,9 @@ async def _events(
             after = message.id
             data = json.dumps(message.as_json(), ensure_ascii=True)
             yield f"id: {message.id}\ndata: {data}\n\n".encode()
+        replies = [m.id for m in messages if m.direction == "outbound"]
+        if replies:
+            await run_in_threadpool(webchat.mark_delivered, state.uows, visitor, replies)
         if time.monotonic() - last_ping > 10:
             last_ping = time.monotonic()
             yield b": ping\n\n"

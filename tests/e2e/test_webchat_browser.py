@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -76,6 +77,14 @@ def _inbound(runtime: Runtime) -> list[tuple[str, str]]:
         return [(r.body, r.conversation_id) for r in rows]
 
 
+def _reply_status(runtime: Runtime) -> str | None:
+    with runtime.uows.system(read_only=True) as uow:
+        found = uow.session.scalar(
+            select(Message.status).where(Message.direction == MessageDirection.OUTBOUND)
+        )
+        return str(found) if found is not None else None
+
+
 def test_visitor_chats_and_sees_the_reply_live(
     browser: Browser, runtime: Runtime, tenant: Tenant, tmp_path: Path
 ) -> None:
@@ -115,6 +124,11 @@ def test_visitor_chats_and_sees_the_reply_live(
                 expect(page.locator(".ghl-webchat-agent").last).to_have_text(
                     "Yes! Tomorrow at 9?", timeout=10_000
                 )
+                # The stream carried it: the app shows it delivered.
+                deadline = time.monotonic() + 10
+                while _reply_status(runtime) != "delivered" and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert _reply_status(runtime) == "delivered"
                 # A reload continues the same chat (the token is kept) with its history.
                 page.reload()
                 page.click("#ghl-webchat-bubble")
