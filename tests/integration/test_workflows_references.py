@@ -112,6 +112,25 @@ def test_broken_references_after_delete_and_rename(runtime, tenant) -> None:
         )
         assert all(b.problem.broken_reference for b in broken)
         assert "renamed" in broken[0].problem.problem
+    # A wait for a tag that no longer exists is flagged too.
+    with runtime.uows.tenant(tenant.owner, tenant.sub_account_id) as uow:
+        draft_steps.add_action(
+            uow,
+            w.workflow_id,
+            "wait",
+            name="Until hot",
+            settings={
+                "mode": "until_event",
+                "event_type": "tag_added",
+                "event_filters": {"tag": "Gone"},
+            },
+        )
+        problems = {
+            (p.label, p.field): p.problem for p in publishing.check_draft(uow, w.workflow_id)
+        }
+        assert problems[("Until hot", "event_filters.tag")] == (
+            "tag 'Gone' does not exist (deleted or renamed?)"
+        )
     with runtime.uows.tenant(tenant.owner, tenant.other_sub_account_id, read_only=True) as uow:
         assert references.broken_references(uow) == []
         assert references.find_references(uow, "tag", "Hot") == []

@@ -72,7 +72,7 @@ def validate(
             problems.append(Problem("action", action.id, action.label, "type", error.problem))
             continue
         problems.extend(_settings_problems(definition, action, aspec))
-        for ref in aspec.references(action.settings):
+        for ref in aspec.references(action.settings) + _event_filter_references(action):
             refs.append((Problem("action", action.id, action.label, ref.field, ""), ref))
     problems.extend(structure_problems(definition))
     problems.extend(_reference_problems(live or LiveRecords(uow), refs))
@@ -123,6 +123,22 @@ def _event_problems(action: ActionDef, event_type: Any, filters: Any) -> list[Pr
     return [
         Problem("action", action.id, action.label, f"event_filters.{key}", problem)
         for key, problem in tspec.problems(filters)
+    ]
+
+
+def _event_filter_references(action: ActionDef) -> list[Reference]:
+    """What the filters of a wait-until-event or goal refer to (a tag, a form...)."""
+    filters = action.settings.get("event_filters")
+    event_type = action.settings.get("event_type")
+    if not event_type or not isinstance(filters, Mapping):
+        return []
+    try:
+        tspec = registry.trigger_spec(str(event_type))
+    except ValidationError:
+        return []
+    return [
+        Reference(ref.kind, ref.value, f"event_filters.{ref.field}")
+        for ref in tspec.references(filters)
     ]
 
 
