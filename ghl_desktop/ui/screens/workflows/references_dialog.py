@@ -3,7 +3,8 @@ or template; and every reference that points at something deleted or renamed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.screens.workflows.access import read_op
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
+T = TypeVar("T")
 COLUMNS = ("Workflow", "Where", "Trigger / step", "Setting", "Version")
 
 
@@ -74,7 +76,7 @@ class ReferencesDialog(QDialog):
         layout.addWidget(self.table, 1)
         self.load_values()
 
-    def _read(self, fn, done) -> None:  # type: ignore[no-untyped-def]
+    def _read(self, fn: Callable[[UnitOfWork], T], done: Callable[[T], object]) -> None:
         read_op(self.ctx, self, self.snapshot, fn, key="references").success(done).run()
 
     def load_values(self) -> None:

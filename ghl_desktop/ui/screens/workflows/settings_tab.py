@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ghl_desktop.models.workflows import TriggerType
+from ghl_desktop.services.uow import UnitOfWork
 from ghl_desktop.services.workflows import authoring
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import describe_error
@@ -98,7 +101,7 @@ class WorkflowSettingsTab(QWidget):
         self.save_button.setEnabled(data.can_manage)
         self.message.clear()
 
-    def _write(self, fn, text: str) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, fn: Callable[[UnitOfWork], object], text: str) -> None:
         if self.snapshot is None:
             return
 
