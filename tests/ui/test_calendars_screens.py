@@ -191,6 +191,8 @@ def test_book_then_cancel_through_the_dialog(owner_screen, qtbot: QtBot) -> None
     assert dialog is not None
     owner_window.settle(qtbot)
     assert dialog.service.count() > 0
+    # Without a chosen time the dialog opens on the first day with open time.
+    assert dialog.slots.item(0).flags() & Qt.ItemFlag.ItemIsSelectable
     # Next Monday or Tuesday has open hours on John's calendar.
     day = ctx.runtime.clock.now().date() + timedelta(days=7)
     while day.weekday() not in (0, 1):

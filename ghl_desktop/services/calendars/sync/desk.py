@@ -5,7 +5,7 @@ calendar, open slots of a day, contacts to pick, book / reschedule / cancel / cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -143,3 +143,25 @@ def set_outcome(
         else:
             raise ValueError(f"unknown outcome {outcome!r}")
         uow.commit()
+
+
+def first_open_day(
+    uows: UnitOfWorkFactory,
+    actor: Actor,
+    sub_account_id: str,
+    calendar_id: str,
+    service_id: str,
+    day: date,
+    zone: str,
+    *,
+    days: int = 31,
+) -> date | None:
+    """The first local date from ``day`` on (within ``days``) with an open slot."""
+    visitor_zone = av.parse_zone(zone)
+    start, end = av.local_day_window(day, day + timedelta(days=days - 1), visitor_zone)
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("calendars.read")
+        calendar = av.load_calendar(uow, calendar_id, sub_account_id)
+        service = av.load_service(uow, calendar, service_id)
+        found = av.find_slots(uow, calendar, service, start, end, visitor_zone)
+        return found[0].start.date() if found else None

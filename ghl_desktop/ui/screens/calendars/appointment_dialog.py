@@ -165,6 +165,7 @@ class AppointmentDialog(QDialog):
         if calendar_id is not None:
             self.calendar.setCurrentIndex(max(self.calendar.findData(calendar_id), 0))
         self._wanted_time = when
+        self._find_open_day = item is None and when is None
         start_day = when or (item.start_at if item else None) or ctx.runtime.clock.now()
         self.day.setDate(qdate(start_day.astimezone(self._zone()).date()))
         self.load_services()
@@ -224,7 +225,29 @@ class AppointmentDialog(QDialog):
         self.service.blockSignals(False)
         if not services:
             self.error.setText("This calendar offers no active service yet.")
+        if self._find_open_day and services:
+            self._find_open_day = False
+            self.jump_to_open_day()
+            return
         self.load_slots()
+
+    def jump_to_open_day(self) -> None:
+        """A new booking without a chosen time starts on the first day with open time."""
+        calendar_id, service_id = self.calendar.currentData(), self.service.currentData()
+        qd = self.day.date()
+        day, zone = date(qd.year(), qd.month(), qd.day()), self._zone().key
+        uows, actor, sub = self.ctx.uows, self.snapshot.actor, self.sub
+        ReadOp(
+            self.ctx.ops, self,
+            lambda: desk.first_open_day(uows, actor, sub, calendar_id, service_id, day, zone),
+            key="open-day",
+        ).success(self._open_day_found).failure(self._fail).run()  # fmt: skip
+
+    def _open_day_found(self, day: date | None) -> None:
+        if day is not None and day != self.day.date().toPython():
+            self.day.setDate(qdate(day))  # loads its slots
+        else:
+            self.load_slots()
 
     def load_slots(self) -> None:
         calendar_id, service_id = self.calendar.currentData(), self.service.currentData()
