@@ -4,14 +4,16 @@ status)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ghl_desktop.cli.context import Context
 from ghl_desktop.cli.output import emit, print_json
 from ghl_desktop.core.errors import ValidationError
 
 ROW_HEADERS = ["id", "name", "stage", "status", "value", "contact", "owner"]
+T = TypeVar("T")
 
 
 def _json(parser: argparse.ArgumentParser) -> None:
@@ -114,6 +116,21 @@ def _sub_account(ctx: Context, args: argparse.Namespace) -> str:
     return sub_account_of_opportunity(ctx.runtime.uows, args.opportunity_id)
 
 
+def _on_opportunity(ctx: Context, args: argparse.Namespace, call: Callable[[str], T]) -> T:
+    """Run ``call(sub_account_id)`` for the opportunity's sub-account. Found by id alone, a
+    sub-account the actor cannot open answers like a missing opportunity (its id stays
+    unsaid)."""
+    from ghl_desktop.core.errors import NotFound
+
+    sub = _sub_account(ctx, args)
+    try:
+        return call(sub)
+    except NotFound as exc:
+        if args.sub_account or exc.entity != "sub-account":
+            raise
+        raise NotFound("opportunity", args.opportunity_id) from None
+
+
 def cmd_pipelines_list(ctx: Context, args: argparse.Namespace) -> None:
     from ghl_desktop.services.pipelines.structure import list_pipelines
 
@@ -172,9 +189,11 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_get(ctx: Context, args: argparse.Namespace) -> None:
     from ghl_desktop.services.pipelines.queries import get_opportunity, stage_history
 
-    sub = _sub_account(ctx, args)
-    info = get_opportunity(ctx.runtime.uows, ctx.actor, sub, args.opportunity_id)
-    history = stage_history(ctx.runtime.uows, ctx.actor, sub, args.opportunity_id)
+    uows, actor, opportunity_id = ctx.runtime.uows, ctx.actor, args.opportunity_id
+    info, history = _on_opportunity(ctx, args, lambda sub: (
+        get_opportunity(uows, actor, sub, opportunity_id),
+        stage_history(uows, actor, sub, opportunity_id),
+    ))  # fmt: skip
     if args.json:
         from ghl_desktop.cli.output import to_jsonable
 
@@ -204,15 +223,18 @@ def cmd_create(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
     from ghl_desktop.services.pipelines.opportunities import move_opportunity
 
-    info = move_opportunity(ctx.runtime.uows, ctx.actor, _sub_account(ctx, args),
-                            args.opportunity_id, args.stage,
-                            lost_reason=args.lost_reason)  # fmt: skip
+    info = _on_opportunity(ctx, args, lambda sub: move_opportunity(
+        ctx.runtime.uows, ctx.actor, sub, args.opportunity_id, args.stage,
+        lost_reason=args.lost_reason,
+    ))  # fmt: skip
     emit(args, info, ROW_HEADERS, [_row(info)])
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> None:
     from ghl_desktop.services.pipelines.opportunities import set_status
 
-    info = set_status(ctx.runtime.uows, ctx.actor, _sub_account(ctx, args),
-                      args.opportunity_id, args.status, lost_reason=args.lost_reason)  # fmt: skip
+    info = _on_opportunity(ctx, args, lambda sub: set_status(
+        ctx.runtime.uows, ctx.actor, sub, args.opportunity_id, args.status,
+        lost_reason=args.lost_reason,
+    ))  # fmt: skip
     emit(args, info, ROW_HEADERS, [_row(info)])

@@ -11,6 +11,7 @@ from ghl_desktop.bootstrap import build_runtime
 from ghl_desktop.models.pipelines import StageKind
 from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.pipelines.structure import StageInput, create_pipeline
+from tests.conftest import TEST_PASSWORD
 from tests.integration.test_cli_platform import Cli, _init
 from tests.speed import fast_password_hashing
 
@@ -82,3 +83,12 @@ def test_list_create_move_status_get_and_analytics(cli: Cli, tmp_path: Path) -> 
     assert bad.code == 1
     assert "value" in bad.err
     assert json.loads(cli("opportunities", "list", "--sub-account", other, "--json").out) == []
+    # A user of the other sub-account only, given the id alone: "opportunity not found",
+    # without naming the sub-account it lives in.
+    cli("users", "create", "--email", "b@acme.example", "--password-stdin", "--role", "staff",
+        "--sub-account", other, stdin=TEST_PASSWORD + "\n")  # fmt: skip
+    stranger = cli("opportunities", "move", created["id"], "--stage", stages["New"],
+                   as_user="b@acme.example", password=TEST_PASSWORD)  # fmt: skip
+    assert stranger.code == 1
+    assert f"opportunity not found: {created['id']}" in stranger.err
+    assert sub not in stranger.err
