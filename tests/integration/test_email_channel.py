@@ -191,3 +191,23 @@ def test_mailto_unsubscribe_sets_email_dnd(runtime: Runtime, tenant: Tenant) -> 
     with runtime.uows.run_tenant(SYSTEM, tenant.sub_account_id) as uow:
         filed = file_raw_email(uow, runtime.data_dir, msg.as_bytes())
     assert _dnd(runtime, tenant, filed.result.contact_id)
+
+
+def test_setup_turns_the_sandbox_email_channel_into_the_real_one(
+    runtime: Runtime, tenant: Tenant
+) -> None:
+    """Email sent before SMTP was set up went through a sandbox channel; setting SMTP up keeps
+    that channel (and its threads) and makes it the SMTP one."""
+    from ghl_desktop.models.conversations import Channel, ChannelType
+    from ghl_desktop.services.inbox.channels import resolve_channel
+
+    with runtime.uows.run_tenant(tenant.owner, tenant.sub_account_id) as uow:
+        sandbox_id = resolve_channel(uow, ChannelType.EMAIL).id
+    channel_id = _setup(runtime, tenant, 2525)
+    assert channel_id == sandbox_id
+    with runtime.uows.tenant(tenant.owner, tenant.sub_account_id, read_only=True) as uow:
+        row = uow.session.get(Channel, channel_id)
+        assert row is not None
+        assert (row.provider, row.config["address"]) == ("smtp", OWN)
+        assert [c.id for c in uow.session.scalars(select(Channel).where(
+            Channel.type == ChannelType.EMAIL))] == [channel_id]  # fmt: skip

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from ghl_desktop.core.errors import NotFound, ValidationError
 from ghl_desktop.core.secrets import SecretStore
 from ghl_desktop.models.conversations import Channel, ChannelType
+from ghl_desktop.services.inbox.channels import create_channel
 from ghl_desktop.services.uow import UnitOfWork
 
 PROVIDER = "smtp"
@@ -224,14 +225,17 @@ def save_email_channel(
             config.pop("imap_state", None)  # another mailbox: its UIDs mean nothing here
         config["imap"] = imap_dict
     if row is None:
-        row = Channel(
-            type=ChannelType.EMAIL, provider=PROVIDER, name=name.strip(), config=config,
-            is_active=is_active,
-        )  # fmt: skip
-        uow.session.add(row)
-    else:
-        row.provider, row.name, row.config = PROVIDER, name.strip(), config
-        row.is_active = is_active
+        # The inbox's helper: a unique name ("Email 2" when "Email" is taken).
+        row = create_channel(uow, ChannelType.EMAIL, provider=PROVIDER, name=name.strip(),
+                             config=config)  # fmt: skip
+    elif row.name != name.strip():
+        taken = uow.session.scalar(
+            select(Channel.id).where(Channel.name == name.strip(), Channel.id != row.id)
+        )
+        if taken is not None:
+            raise ValidationError("name", f"another channel is called {name.strip()!r}")
+        row.name = name.strip()
+    row.provider, row.config, row.is_active = PROVIDER, config, is_active
     uow.flush()
     if smtp_password is not None:
         _store_secret(store, smtp_password_key(row.id), smtp_password)
