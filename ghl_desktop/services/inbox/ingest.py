@@ -11,6 +11,7 @@ oldest live contact wins, else a contact is created (source ``inbox:<channel>``)
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -46,7 +47,7 @@ from ghl_desktop.services.inbox.compliance import Keyword, keyword_of
 from ghl_desktop.services.inbox.events import ConversationStatusChanged, MessageReceived
 from ghl_desktop.services.inbox.sending import queue_outbound
 from ghl_desktop.services.inbox.settings import load_settings
-from ghl_desktop.services.inbox.threads import load_conversation, thread_for, touch
+from ghl_desktop.services.inbox.threads import load_conversation, new_thread, thread_for, touch
 from ghl_desktop.services.uow import UnitOfWork
 
 MAX_EVENT_BODY = 1000
@@ -91,21 +92,23 @@ def ingest(uow: UnitOfWork, inbound: InboundMessage) -> InboundResult:
     channel = resolve_channel(uow, kind, inbound.to_address)
     batch = batch_state(uow)
     if provider_id is not None:
-        existing = batch.seen.get((channel.id, provider_id)) if batch else None
-        existing = existing or _existing(uow, channel, provider_id)
+        # In a batch, _prefetch looked every provider id up already.
+        key = (channel.id, provider_id)
+        existing = batch.seen.get(key) if batch else _existing(uow, channel, provider_id)
         if existing is not None:
             return replace(existing, created=False)
     contact, new_contact = match_contact(uow, kind, inbound.from_address)
     if batch is not None:
         conversation = batch.threads.get((channel.id, contact.id))
         new_conversation = False
-        if conversation is None:
-            conversation, new_conversation = thread_for(uow, channel, contact.id, savepoint=False)
-            batch.threads[(channel.id, contact.id)] = conversation
-            if new_conversation:
-                # Rows without ORM relationships are not ordered by their foreign keys: a new
-                # contact and thread go to the database before any message points at them.
-                uow.flush()
+        if conversation is None:  # _prefetch found none: a new thread
+            conversation = batch.threads[(channel.id, contact.id)] = new_thread(
+                uow, channel, contact.id
+            )
+            new_conversation = True
+            # Rows without ORM relationships are not ordered by their foreign keys: a new
+            # thread goes to the database before any message points at it.
+            uow.flush()
     else:
         conversation, new_conversation = thread_for(uow, channel, contact.id)
     now = uow.clock.now()
@@ -177,9 +180,10 @@ def ingest_batch(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> list[In
     """Several inbound messages in one unit of work, flushed once (a group commit's worth:
     one flush instead of one per message). The caller commits, and on any error rolls back
     and stores them one by one with ``ingest``."""
-    uow.session.info["inbox.batch"] = BatchState()
+    state = uow.session.info["inbox.batch"] = BatchState()
     try:
         with uow.session.no_autoflush:
+            _prefetch(uow, messages, state)
             results = [ingest(uow, m) for m in messages]
         uow.flush()
         return results
@@ -231,14 +235,15 @@ def match_contact(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tupl
     """The oldest live contact with the sender's phone/email, or a new one (with its event)."""
     key, value, display = parse_sender(uow, kind, from_address)
     batch = batch_state(uow)
-    if batch is not None and (key, value) in batch.contacts:
-        return batch.contacts[(key, value)], False
-    found = uow.session.scalar(
-        select(Contact)
-        .where(getattr(Contact, key) == value)
-        .order_by(Contact.created_at, Contact.id)
-        .limit(1)
-    )
+    if batch is not None:  # _prefetch looked every sender up already
+        found = batch.contacts.get((key, value))
+    else:
+        found = uow.session.scalar(
+            select(Contact)
+            .where(getattr(Contact, key) == value)
+            .order_by(Contact.created_at, Contact.id)
+            .limit(1)
+        )
     if found is not None:
         if batch is not None:
             batch.contacts[(key, value)] = found
@@ -284,3 +289,47 @@ def _apply_keyword(
             )
         )
     return keyword
+
+
+def _prefetch(uow: UnitOfWork, messages: Sequence[InboundMessage], state: BatchState) -> None:
+    """Three queries for the whole batch instead of three per message: messages already
+    stored (by provider id), the senders' contacts (oldest first wins), and their threads."""
+    wanted_ids: dict[str, set[str]] = defaultdict(set)
+    senders: dict[str, set[str]] = defaultdict(set)
+    for m in messages:
+        try:
+            kind = channel_type(m.channel)
+            key, value, _display = parse_sender(uow, kind, m.from_address)
+        except ValidationError:
+            continue  # ingest reports it for this message
+        channel = resolve_channel(uow, kind, m.to_address)
+        if m.provider_message_id and m.provider_message_id.strip():
+            wanted_ids[channel.id].add(m.provider_message_id.strip())
+        senders[key].add(value)
+    for channel_id, ids in wanted_ids.items():
+        rows = uow.session.execute(
+            select(Message.id, Message.conversation_id, Message.sender_id,
+                   Message.provider_message_id)
+            .where(Message.channel_id == channel_id, Message.provider_message_id.in_(ids))
+        )  # fmt: skip
+        for r in rows:
+            state.seen[(channel_id, r.provider_message_id)] = InboundResult(
+                r.conversation_id, r.id, False, r.sender_id or ""
+            )
+    for key, values in senders.items():
+        column = getattr(Contact, key)
+        found = uow.session.scalars(
+            select(Contact).where(column.in_(values)).order_by(Contact.created_at, Contact.id)
+        )
+        for contact in found:
+            state.contacts.setdefault((key, getattr(contact, key)), contact)
+    contact_ids = {c.id for c in state.contacts.values()}
+    channel_ids = {c.id for c in uow.session.info.get("inbox.channels", {}).values()}
+    if contact_ids and channel_ids:
+        threads = uow.session.scalars(
+            select(Conversation).where(
+                Conversation.channel_id.in_(channel_ids), Conversation.contact_id.in_(contact_ids)
+            )
+        )
+        for conversation in threads:
+            state.threads[(conversation.channel_id, conversation.contact_id)] = conversation

@@ -29,27 +29,16 @@ def load_conversation(uow: UnitOfWork, conversation_id: str) -> Conversation:
     return found
 
 
-def thread_for(
-    uow: UnitOfWork, channel: Channel, contact_id: str, *, savepoint: bool = True
-) -> tuple[Conversation, bool]:
+def thread_for(uow: UnitOfWork, channel: Channel, contact_id: str) -> tuple[Conversation, bool]:
     """The live conversation of this contact on this channel, created when missing. Two
-    transactions racing to create it meet at the unique index: the loser reads the winner's
-    (``savepoint=False``: a batch that fails as a whole instead, and is retried one by one)."""
+    transactions racing to create it meet at the unique index: the loser reads the winner's."""
     stmt = select(Conversation).where(
         Conversation.channel_id == channel.id, Conversation.contact_id == contact_id
     )
     found = uow.session.scalar(stmt)
     if found is not None:
         return found, False
-    now = uow.clock.now()
-    conversation = Conversation(
-        id=new_id(), channel_id=channel.id, contact_id=contact_id, status=ConversationStatus.OPEN,
-        last_message_at=now, last_message_preview="", unread_count=0, is_starred=False,
-        created_at=now, updated_at=now,
-    )  # fmt: skip
-    if not savepoint:
-        uow.session.add(conversation)
-        return conversation, True
+    conversation = new_thread(uow, channel, contact_id, add=False)
     try:
         with uow.session.begin_nested():
             uow.session.add(conversation)
@@ -59,6 +48,22 @@ def thread_for(
             raise
         return found, False
     return conversation, True
+
+
+def new_thread(
+    uow: UnitOfWork, channel: Channel, contact_id: str, *, add: bool = True
+) -> Conversation:
+    """A new open thread (the caller knows there is none; a batch that guessed wrong fails
+    at the unique index and is retried one message at a time)."""
+    now = uow.clock.now()
+    conversation = Conversation(
+        id=new_id(), channel_id=channel.id, contact_id=contact_id,
+        status=ConversationStatus.OPEN, last_message_at=now, last_message_preview="",
+        unread_count=0, is_starred=False, created_at=now, updated_at=now,
+    )  # fmt: skip
+    if add:
+        uow.session.add(conversation)
+    return conversation
 
 
 def preview_of(body: str, subject: str | None = None) -> str:
