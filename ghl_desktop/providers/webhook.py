@@ -13,7 +13,8 @@ followed for the same reason.
 
 Payload: ``url`` (required), ``data`` (any JSON, sent as the body) or ``body`` (a string),
 ``secret_ref`` (the secret store entry holding the ``whsec_`` secret; unsigned without it),
-``headers`` (extra headers), ``event_type`` (sent as ``webhook-event-type``).
+``headers`` (extra headers; ``content-type`` defaults to JSON), ``event_type`` or ``event`` (sent
+as ``webhook-event-type``), ``method`` (POST, PUT or PATCH; POST by default).
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_KEPT = 500
 # Headers a caller may not set: they carry the signature, routing or framing.
 _RESERVED_HEADERS = {
-    "host", "content-length", "content-type", "webhook-id", "webhook-timestamp",
-    "webhook-signature", "transfer-encoding", "connection",
+    "host", "content-length", "webhook-id", "webhook-timestamp", "webhook-signature",
+    "transfer-encoding", "connection",
 }  # fmt: skip
+METHODS = ("POST", "PUT", "PATCH")
 
 Resolver = Callable[[str, int], list[str]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -118,13 +120,18 @@ class WebhookProvider:
         address = self._checked_address(host, port)
         body = _body(payload)
         timestamp = int(self._clock.now().timestamp())
-        headers = _extra_headers(payload.get("headers"))
+        method = str(payload.get("method") or "POST").upper()
+        if method not in METHODS:
+            raise PermanentSendError(f"method: must be one of {', '.join(METHODS)}")
+        headers = {"content-type": "application/json"}
+        headers.update(_extra_headers(payload.get("headers")))
         headers.update({
-            "content-type": "application/json", "webhook-id": message.id,
-            "webhook-timestamp": str(timestamp), "host": _host_header(url),
+            "webhook-id": message.id, "webhook-timestamp": str(timestamp),
+            "host": _host_header(url),
         })  # fmt: skip
-        if payload.get("event_type"):
-            headers["webhook-event-type"] = str(payload["event_type"])
+        event_type = payload.get("event_type") or payload.get("event")
+        if event_type:
+            headers["webhook-event-type"] = str(event_type)
         secret_ref = payload.get("secret_ref")
         if secret_ref:
             secret = self._secrets.get(str(secret_ref))
@@ -140,7 +147,9 @@ class WebhookProvider:
             with httpx.Client(
                 timeout=TIMEOUT_SECONDS, follow_redirects=False, transport=self._transport
             ) as client:
-                response = client.post(pinned, content=body, headers=headers, extensions=extensions)
+                response = client.request(
+                    method, pinned, content=body, headers=headers, extensions=extensions
+                )
         except httpx.TimeoutException as exc:
             raise TransientSendError(f"timed out posting to {host}: {exc}") from None
         except httpx.TransportError as exc:

@@ -32,7 +32,7 @@ NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 @dataclass
 class Receiver:
     url: str
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     answer: int = 204
 
 
@@ -41,16 +41,22 @@ def receiver() -> Iterator[Receiver]:
     box = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+        def _receive(self) -> None:
             length = int(self.headers.get("content-length", "0"))
-            box.requests.append(({k.lower(): v for k, v in self.headers.items()},
-                                 self.rfile.read(length)))  # fmt: skip
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            box.requests.append((self.command, headers, self.rfile.read(length)))
             self.send_response(box.answer)
             if box.answer in (301, 302):
                 self.send_header("location", "http://10.0.0.1/")
             self.send_header("content-length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
+
+        def do_POST(self) -> None:
+            self._receive()
+
+        def do_PUT(self) -> None:
+            self._receive()
 
         def log_message(self, *_args: Any) -> None:
             pass
@@ -99,7 +105,9 @@ def test_signed_post_verifies(receiver: Receiver, store: EncryptedFileSecretStor
     )
     assert receipt.provider_message_id == "01J0WEBHOOK"
     assert receipt.detail["status_code"] == 204
-    [(headers, body)] = receiver.requests
+    [(method, headers, body)] = receiver.requests
+    assert method == "POST"
+    assert headers["content-type"] == "application/json"
     assert json.loads(body) == data
     assert headers["webhook-id"] == "01J0WEBHOOK"
     assert headers["webhook-timestamp"] == str(int(NOW.timestamp()))
@@ -125,12 +133,27 @@ def test_sign_matches_the_specification_example() -> None:
 
 
 def test_unsigned_without_a_secret(receiver: Receiver, store: EncryptedFileSecretStore) -> None:
+    # The shape the workflow "outbound webhook" step queues: its own method, headers and body.
     _provider(store, allow_loopback_for_tests=True).send(
-        _message({"url": receiver.url, "body": "plain"})
+        _message(
+            {
+                "url": receiver.url,
+                "body": "plain",
+                "method": "put",
+                "event": "workflow.x",
+                "headers": {"Content-Type": "text/plain"},
+            }
+        )
     )
-    [(headers, body)] = receiver.requests
-    assert body == b"plain"
+    [(method, headers, body)] = receiver.requests
+    assert (method, body) == ("PUT", b"plain")
+    assert headers["content-type"] == "text/plain"
+    assert headers["webhook-event-type"] == "workflow.x"
     assert "webhook-signature" not in headers
+    with pytest.raises(PermanentSendError, match="method: must be one of POST, PUT, PATCH"):
+        _provider(store, allow_loopback_for_tests=True).send(
+            _message({"url": receiver.url, "method": "GET"})
+        )
 
 
 @pytest.mark.parametrize(
