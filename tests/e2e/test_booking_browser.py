@@ -18,8 +18,14 @@ from tests.conftest import _runtime, fresh_sqlite_data_dir, make_tenant
 from tests.e2e.sites_kit import running_server
 from tests.e2e.test_sites_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.calendar_kit import build
+from tests.speed import fast_password_hashing
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+__all__ = ["fast_password_hashing"]
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
+    pytest.mark.usefixtures("fast_password_hashing"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,10 @@ from ghl_desktop.services.calendars import setup
 from tests.conftest import _runtime, fresh_sqlite_data_dir, make_tenant, pg_url_or_skip
 from tests.e2e.sites_kit import hidden, running_server
 from tests.integration.calendar_kit import build
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 SLOT = "2026-01-06T14:00:00Z"  # Tuesday 09:00 New York, 14:00 London
 XSS = '<script>alert("x")</script>'

@@ -18,6 +18,10 @@ from ghl_desktop.services.calendars import queries, setup
 from ghl_desktop.services.calendars.invitees import Invitee
 from tests.conftest import make_tenant
 from tests.integration.calendar_kit import build
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 TUESDAY_9 = datetime(2026, 1, 6, 14, 0, tzinfo=UTC)  # 09:00 New York
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from ghl_desktop.bootstrap import Runtime
@@ -16,6 +17,10 @@ from ghl_desktop.services.calendars.invitees import Invitee
 from ghl_desktop.services.calendars.reminders import queue_due_reminders, reminders_tick
 from tests.conftest import make_tenant
 from tests.integration.calendar_kit import build
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 WEDNESDAY_9 = datetime(2026, 1, 7, 14, 0, tzinfo=UTC)  # 09:00 New York
 
@@ -73,7 +78,8 @@ def test_channel_offsets_and_late_bookings(runtime: Runtime) -> None:
                           {"reminder_offsets_minutes": [1440, 60]})  # fmt: skip
     sms = queries.book_appointment(
         rt.uows, t.owner, t.sub_account_id, calendar_id=kit.calendar_id,
-        service_id=kit.service_id, start_at=WEDNESDAY_9, invitee=Invitee("Bo", None, "+12025550143"),
+        service_id=kit.service_id, start_at=WEDNESDAY_9,
+        invitee=Invitee("Bo", None, "+12025550143"),
     )  # fmt: skip
     late = queries.book_appointment(  # booked less than a day ahead: no 24 h reminder
         rt.uows, t.owner, t.sub_account_id, calendar_id=kit.calendar_id,

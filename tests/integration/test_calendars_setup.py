@@ -15,6 +15,10 @@ from ghl_desktop.services import auth, users
 from ghl_desktop.services.calendars import availability, service_catalog, setup
 from tests.conftest import TEST_PASSWORD, make_tenant
 from tests.integration.calendar_kit import build, staff_users
+from tests.speed import fast_password_hashing
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+__all__ = ["fast_password_hashing"]
 
 
 @pytest.mark.parametrize(
