@@ -19,8 +19,8 @@ from ghl_desktop.services.demo.conversations import seed_conversations
 from ghl_desktop.services.demo.crm import seed_crm
 from ghl_desktop.services.demo.inbox_sandbox import seed_sandbox_inbox
 from ghl_desktop.services.demo.integrations import seed_integrations
-from ghl_desktop.services.demo.outbox import seed_outbox
 from ghl_desktop.services.demo.marketing import seed_marketing
+from ghl_desktop.services.demo.outbox import seed_outbox
 from ghl_desktop.services.demo.payments import seed_payments
 from ghl_desktop.services.demo.pipelines import seed_pipelines
 from ghl_desktop.services.demo.sites import seed_sites
