@@ -24,6 +24,9 @@ class SchedulerHostUi(QObject):
         super().__init__()
         self._ctx = ctx
         self.host: SchedulerHost | None = None
+        # The one being started on a worker thread: stop() must find it even if the app quits
+        # before the start reported back.
+        self._starting: SchedulerHost | None = None
         self._stopped = False
 
     @property
@@ -43,10 +46,14 @@ class SchedulerHostUi(QObject):
         from ghl_desktop.scheduler.host import SchedulerHost
 
         host = SchedulerHost(self._ctx.runtime, on_report=self._report)
+        self._starting = host
         host.start()
+        if self._stopped:  # stop() ran while this thread was starting it
+            host.stop()
         return host
 
     def _started(self, host: SchedulerHost) -> None:
+        self._starting = None
         if self._stopped:  # the app quit while it started
             host.stop()
             return
@@ -77,7 +84,8 @@ class SchedulerHostUi(QObject):
     def stop(self) -> None:
         """Waits for running jobs (call before the runtime closes)."""
         self._stopped = True
-        host, self.host = self.host, None
+        host, self.host = self.host or self._starting, None
+        self._starting = None
         if host is not None:
             host.stop()
 
