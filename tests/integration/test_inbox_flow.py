@@ -190,3 +190,34 @@ def test_a_failing_batch_is_stored_one_by_one(runtime, tenant) -> None:
     assert isinstance(results[1], ValidationError)
     assert [getattr(r, "created", None) for r in results] == [True, None, True]
     assert _count(runtime, Message) == 2
+
+
+def test_round_trip_on_both_databases(any_runtime) -> None:
+    from ghl_desktop.models.conversations import MessageStatus
+    from ghl_desktop.services.inbox.ingest import ingest_batch
+    from ghl_desktop.services.inbox.queries import list_conversations
+    from ghl_desktop.services.inbox.status import apply_provider_status
+    from tests.conftest import make_tenant
+
+    rt = any_runtime
+    t = make_tenant(rt)
+    first = inbound(rt, t, "hello", provider_id="SM-1")
+    assert not inbound(rt, t, "hello", provider_id="SM-1").created
+    with rt.uows.tenant(t.owner, t.sub_account_id) as uow:
+        results = ingest_batch(uow, [
+            InboundMessage("sms", "SM-2", "+14155550100", None, "again"),
+            InboundMessage("sms", "SM-3", "+14155550188", None, "new person"),
+        ])  # fmt: skip
+        message_id = send_message(uow, contact_id=first.contact_id, channel="sms", body="Hi!")
+        uow.commit()
+    assert results[0].conversation_id == first.conversation_id
+    page = list_conversations(rt.uows, t.owner, t.sub_account_id, limit=1)
+    rest = list_conversations(rt.uows, t.owner, t.sub_account_id, after=page.next_cursor)
+    assert len(page.rows) + len(rest.rows) == 2
+    with rt.uows.tenant(t.owner, t.sub_account_id) as uow:
+        message = uow.session.get(Message, message_id)
+        assert message is not None
+        channel_id = message.channel_id
+        assert not apply_provider_status(uow, channel_id, "P-1", MessageStatus.DELIVERED)
+        uow.commit()
+    assert _count(rt, Message) == 4
