@@ -189,11 +189,13 @@ def main() -> None:
                                                                            events)  # fmt: skip
     for n, (w, b) in enumerate(zip(webhook, bare, strict=True), 1):
         print(f"round {n}: webhook {w:,.0f} req/s, bare insert {b:,.0f} req/s ({w / b:.2f}x)")
+    # Each round's pair ran back to back: the median of the pairs' ratios is the figure.
+    ratio = statistics.median(w / b for w, b in zip(webhook, bare, strict=True))
     w, b = statistics.median(webhook), statistics.median(bare)
     print(
         f"inbound Twilio webhook (signature + contact match among {CONTACTS:,} + insert + event, "
         f"{CLIENTS} clients): {w:,.0f} req/s - bare Starlette insert handler: {b:,.0f} req/s "
-        f"= {w / b:.2f}x (target >= 0.3x)"
+        f"- median ratio {ratio:.2f}x (target >= 0.3x)"
     )
 
 
