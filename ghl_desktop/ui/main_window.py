@@ -102,9 +102,15 @@ class MainWindow(QMainWindow):
 
     def _rebuild_go_menu(self) -> None:
         self.go_menu.clear()
-        for position, key in enumerate(self.nav.keys(), start=1):
+        # Settings keeps Ctrl+, (the usual preferences key) however many screens come before
+        # it; the others take Ctrl+1..9 in menu order.
+        keys: list[str] = self.nav.keys()
+        numbered = [k for k in keys if k != "settings"]
+        for key in keys:
             action = QAction(self.registry.get(key).title, self.go_menu)
-            if position <= 9:
+            if key == "settings":
+                action.setShortcut(QKeySequence("Ctrl+,"))
+            elif (position := numbered.index(key) + 1) <= 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{position}"))
             action.triggered.connect(lambda _checked=False, k=key: self.nav.select(k))
             self.go_menu.addAction(action)
