@@ -68,7 +68,7 @@ async def booking_page(request: Request) -> Response:
             ask_details=True, submit="Book",
         )  # fmt: skip
     return await slot_picker(request, calendar, service, heading=calendar.name, base=base,
-                             keep=[("service", service.id)])  # fmt: skip
+                             keep=[("service", service.id)], change_service=True)  # fmt: skip
 
 
 async def booking_post(request: Request) -> Response:

@@ -58,7 +58,7 @@ SERVICES = """{% extends "base.html" %}{% block body %}
 
 SLOTS = """{% extends "base.html" %}{% block body %}
 <h1>{{ heading }}</h1><p class="muted">{{ calendar.description }}</p>
-<p class="muted">{{ service.name }} &middot; {{ service.duration_minutes }} min</p>
+<p class="muted">{{ service.name }} &middot; {{ service.duration_minutes }} min{% if change_service and calendar.services|length > 1 %} &middot; <a href="?">change</a>{% endif %}</p>
 {% with step = 3 if day else 2 %}{% include "steps.html" %}{% endwith %}
 {% if message %}<p class="notice">{{ message }}</p>{% endif %}
 <h2>Pick a date</h2>

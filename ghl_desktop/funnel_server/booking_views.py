@@ -24,7 +24,7 @@ from ghl_desktop.services.sites.signing import issue_form_token
 async def slot_picker(
     request: Request, calendar: PublicCalendar, service: PublicService, *, heading: str,
     base: str, keep: list[tuple[str, str]], exclude: str | None = None, message: str = "",
-    status: int = 200, tz: str | None = None,
+    status: int = 200, tz: str | None = None, change_service: bool = False,
 ) -> Response:  # fmt: skip
     state = site(request)
     q = request.query_params
@@ -38,6 +38,7 @@ async def slot_picker(
     values = picker(calendar, slots, first_day, parse_day(q.get("day")), zone, today)
     return render(request, "slots.html", status, calendar=calendar, service=service,
                   heading=heading, base=base, keep=keep, detect=not chosen, message=message,
+                  change_service=change_service,
                   **values)  # fmt: skip
 
 
