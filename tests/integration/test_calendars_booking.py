@@ -164,3 +164,20 @@ def test_tenant_boundary(runtime: Runtime) -> None:
     assert [a.id for a in queries.list_appointments(rt.uows, SYSTEM, t.sub_account_id)] == [
         booked.id
     ]
+
+
+def test_staff_may_book_outside_open_hours_but_never_on_busy_time(runtime: Runtime) -> None:
+    rt, t = runtime, make_tenant(runtime)
+    kit = build(rt, t)
+    evening = TUESDAY_9 + timedelta(hours=10)  # 19:00 New York: closed
+    with pytest.raises(Conflict):
+        _book(rt, t, kit, start=evening)
+    booked = _book(rt, t, kit, start=evening, enforce_availability=False)
+    assert booked.start_at == evening
+    with pytest.raises(Conflict):  # the same person at an overlapping time
+        _book(rt, t, kit, start=evening + timedelta(minutes=15), enforce_availability=False,
+              invitee=Invitee("Bo", "bo@example.com"))  # fmt: skip
+    moved = queries.reschedule_appointment(rt.uows, t.owner, t.sub_account_id, booked.id,
+                                           evening + timedelta(hours=1),
+                                           enforce_availability=False)  # fmt: skip
+    assert moved.start_at == evening + timedelta(hours=1)
