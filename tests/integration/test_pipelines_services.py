@@ -59,6 +59,12 @@ def test_first_pipeline_is_default_and_stages_keep_order(s: Sales) -> None:
         structure.add_stage(uows, owner, sub, other.id, StageInput("X", 120))
     with pytest.raises(ValidationError, match="colour"):
         structure.add_stage(uows, owner, sub, other.id, StageInput("X", colour="red"))
+    structure.set_default_pipeline(uows, owner, sub, s.pipeline.id)
+    structure.archive_pipeline(uows, owner, sub, other.id)
+    assert [p.name for p in structure.list_pipelines(uows, owner, sub)] == ["Sales"]
+    with pytest.raises(NotFound):
+        structure.get_pipeline(uows, owner, sub, other.id)
+    structure.set_default_pipeline(uows, owner, sub, s.pipeline.id)  # already: no change
 
 
 def test_reorder_rename_and_add_stage(s: Sales) -> None:

@@ -235,7 +235,11 @@ def set_default_pipeline(
         pipeline = load_pipeline(uow, pipeline_id)
         if pipeline.is_default:
             return
-        uow.session.execute(update(Pipeline).where(Pipeline.is_default).values(is_default=False))
+        uow.session.execute(
+            update(Pipeline)
+            .where(Pipeline.sub_account_id == uow.sub_account_id, Pipeline.is_default)
+            .values(is_default=False)
+        )  # fmt: skip
         pipeline.is_default = True
         _changed(uow, pipeline.id, "default")
         uow.commit()

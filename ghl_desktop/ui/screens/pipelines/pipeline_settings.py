@@ -57,8 +57,12 @@ class PipelineSettingsDialog(QDialog):
         self.new_button = QPushButton("&New pipeline…")
         self.rename_button = QPushButton("&Rename…")
         self.default_button = QPushButton("Make &default")
+        self.archive_button = QPushButton("Arc&hive")
+        self.archive_button.setObjectName("ArchivePipeline")
+        self.archive_button.setToolTip("Hide this pipeline; its deals and history stay")
         top = QHBoxLayout()
-        for widget in (self.picker, self.new_button, self.rename_button, self.default_button):
+        for widget in (self.picker, self.new_button, self.rename_button, self.default_button,
+                       self.archive_button):  # fmt: skip
             top.addWidget(widget)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setObjectName("StageTable")
@@ -105,6 +109,7 @@ class PipelineSettingsDialog(QDialog):
             ctx, self, self.actor, self.sub_account_id)))  # fmt: skip
         self.rename_button.clicked.connect(self._rename)
         self.default_button.clicked.connect(self._make_default)
+        self.archive_button.clicked.connect(self._archive)
         self.add_button.clicked.connect(self._add_stage)
         self.edit_button.clicked.connect(self._edit_stage)
         self.table.itemDoubleClicked.connect(lambda _i: self._edit_stage())
@@ -150,6 +155,7 @@ class PipelineSettingsDialog(QDialog):
         if stages:
             self.table.selectRow(max(0, min(row, len(stages) - 1)))
         self.default_button.setEnabled(pipeline is not None and not pipeline.is_default)
+        self.archive_button.setEnabled(pipeline is not None and not pipeline.is_default)
 
     def selected_stage(self) -> StageInfo | None:
         pipeline, row = self.pipeline(), self.table.currentRow()
@@ -174,6 +180,14 @@ class PipelineSettingsDialog(QDialog):
             return
         uows, actor, sub, pid = self.ctx.uows, self.actor, self.sub_account_id, pipeline.id
         WriteOp(self.ctx.ops, self, lambda: structure.set_default_pipeline(uows, actor, sub, pid)
+                ).success(lambda _r: self.reload()).run()  # fmt: skip
+
+    def _archive(self) -> None:
+        pipeline = self.pipeline()
+        if pipeline is None:
+            return
+        uows, actor, sub, pid = self.ctx.uows, self.actor, self.sub_account_id, pipeline.id
+        WriteOp(self.ctx.ops, self, lambda: structure.archive_pipeline(uows, actor, sub, pid)
                 ).success(lambda _r: self.reload()).run()  # fmt: skip
 
     def _add_stage(self) -> QDialog | None:
