@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select
 
 from ghl_desktop.core.errors import NotFound, ValidationError
 from ghl_desktop.models.conversations import (
@@ -176,6 +176,13 @@ def _filtered(uow: UnitOfWork, stmt: Select[Any], flt: ConversationFilter) -> Se
     return stmt
 
 
+def _before(at_column: Any, id_column: Any, at: datetime, row_id: str) -> Any:
+    """Rows ordered before (at, id) in (at DESC, id DESC) order. Spelled with a plain
+    ``at <= :at`` range next to the exact condition: SQLite walks the index from there, where
+    a row-value comparison made it scan the whole sub-account."""
+    return and_(at_column <= at, or_(at_column < at, and_(at_column == at, id_column < row_id)))
+
+
 def conversation_page(
     uow: UnitOfWork, flt: ConversationFilter = ConversationFilter(), *,
     after: Cursor | None = None, limit: int = 50,
@@ -185,8 +192,7 @@ def conversation_page(
     stmt = _filtered(uow, _base(), flt)
     if after is not None:
         stmt = stmt.where(
-            tuple_(Conversation.last_message_at, Conversation.id)
-            < tuple_(after.last_message_at, after.id)
+            _before(Conversation.last_message_at, Conversation.id, after.last_message_at, after.id)
         )
     stmt = stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
     rows = [_row(r) for r in uow.session.execute(stmt.limit(limit + 1))]
@@ -249,9 +255,7 @@ def thread_page(
         )
         if anchor is None:
             raise ValidationError("before", f"no message {before} in this conversation")
-        stmt = stmt.where(
-            tuple_(Message.created_at, Message.id) < tuple_(anchor.created_at, anchor.id)
-        )
+        stmt = stmt.where(_before(Message.created_at, Message.id, anchor.created_at, anchor.id))
     stmt = stmt.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)
     found = list(uow.session.scalars(stmt))
     has_older = len(found) > limit
