@@ -34,6 +34,7 @@ from ghl_desktop.models.workflows import WorkflowActionExecution as Step
 from ghl_desktop.models.workflows import WorkflowExecution
 from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
+from ghl_desktop.services.workflows.engine.runtime import TAGS_KEY, load_tag_names
 from ghl_desktop.services.workflows.engine.steps import run_step
 from ghl_desktop.services.workflows.engine.wait_resume import resume_waits
 
@@ -135,6 +136,7 @@ def _still_ours(uow: UnitOfWork, group: list[Claim]) -> list[Step]:
     )
     # The identity map holds objects weakly: keep the preloaded rows alive for the batch.
     uow.session.info["workflow_batch"] = (runs, people)
+    uow.session.info[TAGS_KEY] = load_tag_names(uow, [p.id for p in people])
     return [steps[i] for i in ids if i in steps]
 
 
@@ -149,6 +151,7 @@ def run_claims(uows: UnitOfWorkFactory, claims: Iterable[Claim], summary: RunSum
             for step in steps:
                 summary.outcomes[run_step(uow, step)] += 1
             uow.session.info.pop("workflow_batch", None)
+            uow.session.info.pop(TAGS_KEY, None)
             uow.commit()
 
 

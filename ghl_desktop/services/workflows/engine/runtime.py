@@ -24,6 +24,27 @@ from ghl_desktop.models.workflows import (
 from ghl_desktop.services.uow import UnitOfWork
 from ghl_desktop.services.workflows.definition import ActionDef, WorkflowDefinition
 
+TAGS_KEY = "workflow_batch_tags"
+
+
+def load_tag_names(uow: UnitOfWork, contact_ids: list[str]) -> dict[str, list[str]]:
+    """Tag names per contact, in name order, in one query (complete: contacts without tags
+    map to an empty list)."""
+    from sqlalchemy import select
+
+    from ghl_desktop.models.crm import ContactTag, Tag
+
+    found: dict[str, list[str]] = {cid: [] for cid in contact_ids}
+    rows = uow.session.execute(
+        select(ContactTag.contact_id, Tag.name)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id.in_(contact_ids))
+        .order_by(Tag.name_key)
+    )
+    for contact_id, name in rows:
+        found[contact_id].append(name)
+    return found
+
 
 class StepSkipped(Exception):
     """Raised by an executor: the step is recorded as skipped with this reason and the run
@@ -67,6 +88,21 @@ class StepContext:
                 raise NotFound("contact", self.execution.contact_id)
             self._contact = found
         return self._contact
+
+    def tag_names(self) -> list[str]:
+        """The contact's tag names by name (preloaded for the whole batch by the executor)."""
+        preloaded = self.uow.session.info.get(TAGS_KEY)
+        if isinstance(preloaded, dict) and self.execution.contact_id in preloaded:
+            return list(preloaded[self.execution.contact_id])
+        return load_tag_names(self.uow, [self.execution.contact_id]).get(
+            self.execution.contact_id, []
+        )
+
+    def tags_changed(self) -> None:
+        """Forget the preloaded tags of the contact (an add/remove tag step changed them)."""
+        preloaded = self.uow.session.info.get(TAGS_KEY)
+        if isinstance(preloaded, dict):
+            preloaded.pop(self.execution.contact_id, None)
 
     @property
     def sub_account(self) -> SubAccount:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -90,9 +91,14 @@ class DryRunPanel(QWidget):
         if changed:
             self.table.setRowCount(0)
             self.report = None
-        if self.contact.count() == 0:
-            self.find_contacts()
         self.run_button.setEnabled(workflow_id is not None)
+        if self.isVisible() and self.contact.count() == 0:
+            self.find_contacts()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.contact.count() == 0:  # the contacts are read when the tab is first shown
+            self.find_contacts()
 
     def find_contacts(self) -> None:
         snapshot = self.snapshot

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -48,6 +49,7 @@ class ExecutionsPanel(QWidget):
         self.snapshot: WorkspaceSnapshot | None = None
         self.workflow_id: str | None = None
         self.runs: list[ExecutionSummary] = []
+        self.stale = False
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("ExecutionTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -90,7 +92,16 @@ class ExecutionsPanel(QWidget):
     # -- loading ---------------------------------------------------------------------------
     def show_workflow(self, snapshot: WorkspaceSnapshot, workflow_id: str | None) -> None:
         self.snapshot, self.workflow_id = snapshot, workflow_id
-        self.reload()
+        # Read only while the tab is shown: selecting workflows in the list stays cheap.
+        self.stale = not self.isVisible()
+        if not self.stale:
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.stale = False
+            self.reload()
 
     def reload(self) -> None:
         snapshot, wid = self.snapshot, self.workflow_id

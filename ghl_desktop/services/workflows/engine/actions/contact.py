@@ -37,6 +37,7 @@ def _required(ctx: StepContext, key: str) -> str:
 def add_tag(ctx: StepContext) -> StepOutcome:
     tags = resolve_tags(ctx.uow, [_required(ctx, "tag")], create_missing=True)
     added = link_tags(ctx.uow, [ctx.contact.id], tags)
+    ctx.tags_changed()
     return StepOutcome({"tag": tags[0].name, "changed": bool(added)})
 
 
@@ -47,6 +48,7 @@ def remove_tag(ctx: StepContext) -> StepOutcome:
     except NotFound:
         raise StepSkipped("the tag does not exist", tag=ctx.settings.get("tag")) from None
     removed = unlink_tags(ctx.uow, [ctx.contact.id], tags)
+    ctx.tags_changed()
     return StepOutcome({"tag": tags[0].name, "changed": bool(removed)})
 
 

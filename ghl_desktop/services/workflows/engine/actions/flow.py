@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ghl_desktop.models.crm import Contact, ContactTag, Tag
+from ghl_desktop.models.crm import Contact
 from ghl_desktop.models.workflows import (
     ExecutionStatus,
     WorkflowActionExecution,
@@ -41,10 +41,7 @@ def wait(ctx: StepContext) -> StepOutcome:
 
 def facts_for(ctx: StepContext) -> Facts:
     contact = ctx.contact
-    tags = ctx.uow.session.scalars(
-        select(Tag.name).join(ContactTag, ContactTag.tag_id == Tag.id)
-        .where(ContactTag.contact_id == contact.id)
-    )  # fmt: skip
+    tags = ctx.tag_names()
     steps: dict[str, dict[str, Any]] = {}
     rows = ctx.uow.session.execute(
         select(

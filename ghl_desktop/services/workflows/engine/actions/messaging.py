@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from ghl_desktop.core.errors import NotFound, ValidationError
 from ghl_desktop.models.marketing import EmailTemplate, SmsTemplate
 from ghl_desktop.services import outbox
-from ghl_desktop.services.contacts import contact_info
+from ghl_desktop.services.contacts import ContactInfo
 from ghl_desktop.services.custom_values import merge_context, render_merge_fields
 from ghl_desktop.services.workflows.engine.runtime import (
     StepContext,
@@ -35,15 +35,22 @@ def merge_values(ctx: StepContext) -> dict[str, Any]:
     base = info.get("workflow_merge_base")
     if base is None:
         base = info["workflow_merge_base"] = merge_context(ctx.uow)
-    contact = merge_context_contact(contact_info(ctx.uow, ctx.contact))
+    contact = contact_fields(ctx)
+    contact["tags"] = ", ".join(contact["tags"])
     return {**base, "contact": contact, "context": dict(ctx.execution.context or {})}
 
 
-def merge_context_contact(contact: Any) -> dict[str, Any]:
-    # As services.custom_values.merge_context lays out the contact's fields.
-    fields = {name: getattr(contact, name) for name in contact.__dataclass_fields__}
-    fields["full_name"] = contact.full_name
-    fields["tags"] = ", ".join(t.name for t in contact.tags)
+def contact_fields(ctx: StepContext) -> dict[str, Any]:
+    """The contact's fields as ``services.custom_values.merge_context`` lays them out, read
+    from the batch's preloaded row and tags (no query per step); ``tags`` is a list here."""
+    fields = {
+        name: getattr(ctx.contact, name)
+        for name in ContactInfo.__dataclass_fields__
+        if name != "tags"
+    }
+    fields["custom_fields"] = dict(ctx.contact.custom_fields or {})
+    fields["full_name"] = ctx.contact.full_name
+    fields["tags"] = ctx.tag_names()
     return fields
 
 
@@ -127,14 +134,14 @@ def send_sms(ctx: StepContext) -> StepOutcome:
 
 def _webhook_body(ctx: StepContext, template: str) -> Any:
     if not template.strip():
-        info = contact_info(ctx.uow, ctx.contact)
+        c = ctx.contact
         return {
             "workflow_id": ctx.execution.workflow_id,
             "execution_id": ctx.execution.id,
             "contact": {
-                "id": info.id, "first_name": info.first_name, "last_name": info.last_name,
-                "email": info.email, "phone": info.phone, "tags": [t.name for t in info.tags],
-                "custom_fields": info.custom_fields,
+                "id": c.id, "first_name": c.first_name, "last_name": c.last_name,
+                "email": c.email, "phone": c.phone, "tags": ctx.tag_names(),
+                "custom_fields": dict(c.custom_fields or {}),
             },
             "context": dict(ctx.execution.context or {}),
         }  # fmt: skip
