@@ -161,6 +161,8 @@ class DryRunPanel(QWidget):
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        # Long messages are cut (the full text is the tooltip) so "Why" stays in view.
+        self.table.setColumnWidth(3, min(self.table.columnWidth(3), 360))
         sends = len(report.sends)
         self.outcome.setText(
             f"v{report.version}: {report.outcome}"

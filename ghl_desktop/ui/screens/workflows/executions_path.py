@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QLabel, QTreeWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QVBoxLayout, QWidget
 
 from ghl_desktop.services.workflows.engine.queries import ExecutionDetail, StepInfo
 from ghl_desktop.ui.screens.workflows.tree_view import Node, fill_tree, make_tree
@@ -46,6 +46,11 @@ class ExecutionPath(QWidget):
         self.tree: QTreeWidget = make_tree("ExecutionPathTree")
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Step", "Type", "What happened"])
+        # The outcome text is the long one: it takes the spare width, the step names keep 320px.
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 320)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.summary = QLabel()
         self.summary.setObjectName("ExecutionSummary")
         self.summary.setWordWrap(True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +55,24 @@ def contact_fields(ctx: StepContext) -> dict[str, Any]:
     return fields
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
+def with_template_variables(values: dict[str, Any], variables: Any) -> dict[str, Any]:
+    """Templates use bare ``{{first_name}}`` / ``{{company_name}}`` placeholders with a default
+    per variable (``EmailTemplate.variables``): the contact's fields are offered at the top
+    level too, and a variable the contact has no value for takes its default."""
+    contact = values.get("contact") or {}
+    merged = {**{k: v for k, v in contact.items() if k not in values}, **values}
+    merged.setdefault("company_name", contact.get("company"))
+    for variable in variables or []:
+        if isinstance(variable, dict) and variable.get("name"):
+            name = str(variable["name"])
+            if merged.get(name) in (None, ""):
+                merged[name] = variable.get("default", "")
+    return merged
+
+
 def _escaped(value: Any) -> Any:
     if isinstance(value, str):
         return html.escape(value)
@@ -91,6 +110,9 @@ def send_email(ctx: StepContext) -> StepOutcome:
     if settings.get("template_id"):
         template = _template(ctx, EmailTemplate, str(settings["template_id"]))
         subject, body, body_html = template.subject, template.text, template.html
+        values = with_template_variables(values, template.variables)
+        if not body.strip():  # an HTML-only template: its text part is the HTML's words
+            body = " ".join(TAG.sub(" ", html.unescape(body_html)).split())
     else:
         subject, body, body_html = settings.get("subject") or "", settings.get("body") or "", ""
     payload: dict[str, Any] = {
@@ -122,9 +144,11 @@ def send_sms(ctx: StepContext) -> StepOutcome:
         raise StepSkipped("the contact has no phone number", channel="sms")
     settings = ctx.settings
     text = settings.get("body") or ""
+    values = merge_values(ctx)
     if settings.get("template_id"):
-        text = _template(ctx, SmsTemplate, str(settings["template_id"])).body
-    body = render_merge_fields(str(text), merge_values(ctx)).strip()
+        template = _template(ctx, SmsTemplate, str(settings["template_id"]))
+        text, values = template.body, with_template_variables(values, template.variables)
+    body = render_merge_fields(str(text), values).strip()
     if not body:
         raise ValidationError("body", "the message is empty")
     outbox_id = _enqueue(ctx, "sms", {"to": contact.phone, "body": body})
