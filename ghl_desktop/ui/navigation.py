@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
@@ -21,10 +20,6 @@ if TYPE_CHECKING:
     from ghl_desktop.ui.workspace import Workspace, WorkspaceSnapshot
 
 ScreenFactory = Callable[["UiContext", "Workspace"], QWidget]
-# A navigation badge (a count beside the title, e.g. unread conversations): called once per
-# window with a setter; returns the object that keeps the count current (kept alive by the
-# window).
-BadgeFactory = Callable[["UiContext", "Workspace", Callable[[int], None]], QObject]
 # A navigation badge (a count beside the title, e.g. unread conversations): called once per
 # window with a setter; returns the object that keeps the count current (kept alive by the
 # window).
@@ -42,7 +37,6 @@ class ScreenSpec:
     order: int
     factory: ScreenFactory
     is_available: Callable[[WorkspaceSnapshot], bool] = _always
-    badge: BadgeFactory | None = None
     badge: BadgeFactory | None = None
 
 
@@ -75,16 +69,6 @@ def _can_read_calendars(snapshot: WorkspaceSnapshot) -> bool:
 
 def _can_read_opportunities(snapshot: WorkspaceSnapshot) -> bool:
     return snapshot.sub_account is not None and snapshot.can("opportunities.read")
-
-
-def _can_read_conversations(snapshot: WorkspaceSnapshot) -> bool:
-    return snapshot.sub_account is not None and snapshot.can("conversations.read")
-
-
-def _inbox_badge(ctx: UiContext, workspace: Workspace, setter: Callable[[int], None]) -> QObject:
-    from ghl_desktop.ui.screens.inbox.badge import InboxBadge
-
-    return InboxBadge(ctx, workspace, setter)
 
 
 def _can_read_conversations(snapshot: WorkspaceSnapshot) -> bool:
@@ -165,13 +149,6 @@ def default_screens() -> ScreenRegistry:
             LazyScreen("ghl_desktop.ui.screens.pipelines.opportunities_screen",
                        "OpportunitiesScreen"),
             _can_read_opportunities,
-        )
-    )  # fmt: skip
-    registry.register(
-        ScreenSpec(
-            "conversations", "Conversations", 50,
-            LazyScreen("ghl_desktop.ui.screens.inbox.inbox_screen", "InboxScreen"),
-            _can_read_conversations, badge=_inbox_badge,
         )
     )  # fmt: skip
     registry.register(
