@@ -20,8 +20,10 @@ from ghl_desktop.services.workflows.engine import run_due
 def main(argv: list[str]) -> int:
     data_dir, url, now = Path(argv[0]), argv[1], datetime.fromisoformat(argv[2])
     batch = int(argv[3]) if len(argv) > 3 else 50
+    # The database is migrated already: skip the migration check, the catalogue and the
+    # start-up redispatch, so two workers starting at once do not queue on the writer.
     rt = build_runtime(
-        data_dir, None if url == "-" else url, clock=FixedClock(now),
+        data_dir, None if url == "-" else url, clock=FixedClock(now), migrate=False,
         secrets=EncryptedFileSecretStore(data_dir / "worker-secrets.enc"),
     )  # fmt: skip
     try:

@@ -83,14 +83,28 @@ def claim(
 ) -> list[Claim]:  # fmt: skip
     """Claim due steps: only waits (``waits=True``, ended in bulk) or only the others."""
     with uows.system() as uow:
-        pick = select(Step.id).where(_due(now, lease))  # type: ignore[arg-type]
-        pick = pick.where((Step.action_type == "wait") if waits else (Step.action_type != "wait"))
+        # Two picks, each walking its index in order (one OR'd query would sort every due
+        # row to take the first batch): steps whose claim expired, then due pending ones.
+        kind = (Step.action_type == "wait") if waits else (Step.action_type != "wait")
+        expired = select(Step.id).where(
+            Step.status == StepStatus.RUNNING, Step.started_at < now - lease, kind
+        )
+        pending = select(Step.id).where(
+            Step.status == StepStatus.PENDING, Step.scheduled_for <= now, kind
+        )
         if sub_account_id is not None:
-            pick = pick.where(Step.sub_account_id == sub_account_id)
-        pick = pick.order_by(Step.scheduled_for, Step.id).limit(batch_size)
-        if uow.session.get_bind().dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        ids = list(uow.session.scalars(pick))
+            expired = expired.where(Step.sub_account_id == sub_account_id)
+            pending = pending.where(Step.sub_account_id == sub_account_id)
+        pending = pending.order_by(Step.scheduled_for)
+        postgres = uow.session.get_bind().dialect.name == "postgresql"
+        ids: list[str] = []
+        for pick in (expired, pending):
+            pick = pick.limit(batch_size - len(ids))
+            if postgres:
+                pick = pick.with_for_update(skip_locked=True)
+            ids.extend(uow.session.scalars(pick))
+            if len(ids) >= batch_size:
+                break
         if not ids:
             return []
         rows = uow.session.execute(
