@@ -122,6 +122,36 @@ def test_poll_threads_keeps_attachments_and_is_idempotent(
     assert attachment["path"].startswith(f"attachments/{tenant.sub_account_id}/")
 
 
+def test_a_reply_from_another_address_joins_the_thread_it_answers(
+    runtime: Runtime, imap: ImapServer
+) -> None:
+    tenant = make_tenant(runtime)
+    client = imap.client()
+    client.create("Colleague")
+    client.logout()
+    channel_id = _channel(runtime, tenant, imap.port, "Colleague")
+    imap.deliver(_mail("<c1@example.com>", "Can we book a demo?"), "Colleague")
+    imap.deliver(_mail("<c2@example.com>", "Unrelated hello", sender="Zed <zed@example.com>"),
+                 "Colleague")  # fmt: skip
+    # Ann's colleague answers from his own address, quoting Ann's message in References.
+    answer = _mail("<c3@example.com>", "Adding our CTO", sender="Bob <bob@example.com>",
+                   in_reply_to="<c1@example.com>",
+                   references="<older@elsewhere.com> <c1@example.com>")  # fmt: skip
+    imap.deliver(answer, "Colleague")
+    assert _poll(runtime, tenant, channel_id).created == 3
+
+    with runtime.uows.tenant(tenant.owner, tenant.sub_account_id, read_only=True) as uow:
+        threads = {
+            m.provider_message_id: m.conversation_id for m in uow.session.scalars(select(Message))
+        }
+        senders = {m.provider_message_id: m.sender_id for m in uow.session.scalars(select(Message))}
+        emails = {c.id: c.email for c in uow.session.scalars(select(Contact))}
+    assert threads["<c3@example.com>"] == threads["<c1@example.com>"]
+    assert threads["<c2@example.com>"] != threads["<c1@example.com>"]
+    # The message still says who wrote it.
+    assert emails[senders["<c3@example.com>"]] == "bob@example.com"
+
+
 def test_uidvalidity_change_rereads_without_duplicates(
     runtime: Runtime, tenant: Tenant, imap: ImapServer, request: pytest.FixtureRequest
 ) -> None:

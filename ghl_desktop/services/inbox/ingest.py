@@ -52,6 +52,7 @@ from ghl_desktop.services.uow import UnitOfWork
 
 MAX_EVENT_BODY = 1000
 MAX_PROVIDER_ID = 255
+MAX_THREAD_REFS = 50  # a References header can be long; the newest ids are the ones that match
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,11 @@ def ingest(uow: UnitOfWork, inbound: InboundMessage) -> InboundResult:
             # thread goes to the database before any message points at it.
             uow.flush()
     else:
-        conversation, new_conversation = thread_for(uow, channel, contact.id)
+        referenced = _referenced_thread(uow, channel, inbound.thread_refs)
+        if referenced is not None:
+            conversation, new_conversation = referenced, False
+        else:
+            conversation, new_conversation = thread_for(uow, channel, contact.id)
     now = uow.clock.now()
     message = Message(
         id=new_id(), conversation_id=conversation.id, channel_id=channel.id,
@@ -200,6 +205,25 @@ def _existing(uow: UnitOfWork, channel: Channel, provider_id: str) -> InboundRes
     if row is None:
         return None
     return InboundResult(row.conversation_id, row.id, False, row.sender_id or "")
+
+
+def _referenced_thread(
+    uow: UnitOfWork, channel: Channel, refs: Sequence[str]
+) -> Conversation | None:
+    """The live conversation holding the newest message this one answers (email's
+    In-Reply-To / References), so a reply lands in its thread even when someone other than
+    the thread's contact sends it (a colleague answering from their own address)."""
+    wanted = [str(r).strip() for r in refs if str(r).strip()][-MAX_THREAD_REFS:]
+    if not wanted:
+        return None
+    found = uow.session.scalar(
+        select(Conversation)
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(Message.channel_id == channel.id, Message.provider_message_id.in_(wanted))
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    )
+    return found
 
 
 def _headers(inbound: InboundMessage) -> dict[str, Any]:
