@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ghl_desktop.core.errors import ValidationError
@@ -33,17 +33,19 @@ def enqueue(
     source: str = "",
     source_ref: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    autoflush: bool = True,
 ) -> str:
     """Queue one message in the caller's tenant unit of work and return the outbox row's id.
 
     A key already queued in this sub-account returns that row's id and queues nothing, also
     when two transactions race (the unique index decides, the loser reads the winner's row).
+    ``autoflush=False`` skips flushing the caller's pending ORM changes first: for callers
+    (the workflow executor) whose outbox row references only rows already in the database.
     """
     sub_account_id = uow.sub_account_id
     _validate(channel, payload, idempotency_key, not_before, source, max_attempts)
-    existing = _existing(uow, idempotency_key)
-    if existing is not None:
-        return existing
+    if autoflush:
+        uow.session.flush()  # a contact created in this unit of work must exist for the FK
     now = uow.clock.now()
     row_id = new_id()
     values = {
@@ -63,20 +65,38 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    dialect = uow.session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_fn(OutboxMessage).values(**values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["sub_account_id", "idempotency_key"])
-    uow.session.execute(stmt)
-    found = _existing(uow, idempotency_key)
-    assert found is not None  # inserted now or by the transaction that won the race
-    return found
+    # One statement in the usual case: the insert returns its id unless the key is queued
+    # already (or a racing transaction won), then the existing row is read. The statement is
+    # built once per dialect and run on the connection: the ORM's per-statement work (tenant
+    # criteria, bulk-insert bookkeeping) cost more than the write; ``sub_account_id`` is
+    # stamped above from the unit of work's own scope.
+    conn = uow.session.connection()
+    inserted = conn.execute(_insert_statement(conn.dialect.name), values).scalar()
+    if inserted is not None:
+        return str(inserted)
+    found = conn.execute(_EXISTING, {"sub": sub_account_id, "key": idempotency_key}).scalar()
+    assert found is not None  # queued earlier or by the transaction that won the race
+    return str(found)
 
 
-def _existing(uow: UnitOfWork, idempotency_key: str) -> str | None:
-    return uow.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
-    )
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_EXISTING = select(_OUTBOX.c.id).where(
+    _OUTBOX.c.sub_account_id == bindparam("sub"), _OUTBOX.c.idempotency_key == bindparam("key")
+)
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement(dialect: str) -> Any:
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert_fn(_OUTBOX)
+            .on_conflict_do_nothing(index_elements=["sub_account_id", "idempotency_key"])
+            .returning(_OUTBOX.c.id)
+        )
+        _INSERTS[dialect] = stmt
+    return stmt
 
 
 def _validate(

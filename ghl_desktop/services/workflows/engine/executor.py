@@ -159,14 +159,44 @@ def run_claims(uows: UnitOfWorkFactory, claims: Iterable[Claim], summary: RunSum
     for c in claims:
         groups[(c.sub_account_id, c.claimed_at)].append(c)
     for (sub_account_id, _at), group in groups.items():
-        with uows.tenant(SYSTEM, sub_account_id) as uow:
-            steps = _still_ours(uow, group)
-            summary.lost += len(group) - len(steps)
+        try:
+            _run_group(uows, sub_account_id, group, summary, batched=True)
+        except _BatchFailed as failed:
+            log.info("workflow batch fell back to one step at a time: %s", failed.__cause__)
+            _run_group(uows, sub_account_id, group, summary, batched=False)
+
+
+class _BatchFailed(Exception):
+    """A step of a batch run without savepoints failed: the batch was rolled back."""
+
+
+def _run_group(
+    uows: UnitOfWorkFactory, sub_account_id: str, group: list[Claim], summary: RunSummary,
+    *, batched: bool,
+) -> None:  # fmt: skip
+    """Run one sub-account's claimed steps in one transaction. Batched: without a savepoint
+    (and its two flushes) per step, the whole group flushed at once - any failure rolls it all
+    back and raises ``_BatchFailed`` so the caller reruns it one savepoint per step, where a
+    failing step is recorded (retry / failed) and the others commit."""
+    outcomes: Counter[str] = Counter()
+    with uows.tenant(SYSTEM, sub_account_id) as uow:
+        steps = _still_ours(uow, group)
+        if batched:
+            try:
+                for step in steps:
+                    outcomes[run_step(uow, step, savepoint=False)] += 1
+                uow.flush()
+            except Exception as exc:
+                uow.rollback()
+                raise _BatchFailed from exc
+        else:
             for step in steps:
-                summary.outcomes[run_step(uow, step)] += 1
-            uow.session.info.pop("workflow_batch", None)
-            uow.session.info.pop(TAGS_KEY, None)
-            uow.commit()
+                outcomes[run_step(uow, step)] += 1
+        uow.session.info.pop("workflow_batch", None)
+        uow.session.info.pop(TAGS_KEY, None)
+        uow.commit()
+    summary.lost += len(group) - len(steps)
+    summary.outcomes.update(outcomes)
 
 
 def run_due(

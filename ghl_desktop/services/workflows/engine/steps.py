@@ -175,9 +175,16 @@ def _events_reset(uow: UnitOfWork, mark: int) -> None:
     del uow._events[mark:]
 
 
-def run_step(uow: UnitOfWork, step: WorkflowActionExecution, *, dry_run: bool = False) -> str:
+def run_step(
+    uow: UnitOfWork, step: WorkflowActionExecution, *, dry_run: bool = False,
+    savepoint: bool = True,
+) -> str:  # fmt: skip
     """Run one claimed step (status running) and schedule what follows; the caller commits.
-    Returns what happened: completed, skipped, failed, retry, parked or cancelled."""
+    Returns what happened: completed, skipped, failed, retry, parked or cancelled.
+
+    ``savepoint=False`` (the executor's batch pass): no savepoint, and a failing step raises
+    instead of being recorded - the caller rolls the whole batch back and runs it again one
+    step at a time with savepoints, so one failing step still does not sink the others."""
     now = uow.clock.now()
     session = uow.session
     execution = session.get(WorkflowExecution, step.workflow_execution_id)
@@ -201,6 +208,11 @@ def run_step(uow: UnitOfWork, step: WorkflowActionExecution, *, dry_run: bool = 
         return "failed"
     action = definition.action(step.workflow_action_id)
     ctx = StepContext(uow, execution, step, action, definition, now, dry_run=dry_run)
+    if not savepoint:
+        outcome = _execute(ctx)
+        test_pause("step_effects_done")
+        _complete(uow, execution, step, action, definition, outcome, now)
+        return "skipped" if outcome.status == StepStatus.SKIPPED else "completed"
     mark = _events_mark(uow)
     try:
         # One savepoint: the step's effects, its completion and the next step commit together

@@ -95,6 +95,7 @@ def _enqueue(ctx: StepContext, channel: str, payload: dict[str, Any]) -> str:
     return outbox.enqueue(
         ctx.uow, channel=channel, payload=payload, idempotency_key=ctx.idempotency_key,
         contact_id=ctx.execution.contact_id, source=SOURCE, source_ref=ctx.step.id,
+        autoflush=False,  # it references the run's contact and step: rows already stored
     )  # fmt: skip
 
 
