@@ -1,7 +1,8 @@
 """The event bus: hands committed domain events to subscribers.
 
-Durable subscribers run inside a system unit of work together with an ``event_deliveries`` row
-keyed by (event id, subscriber): the handler's writes and the proof of delivery commit together,
+Durable subscribers run inside a system unit of work (a savepoint per event, one commit per group
+of events) together with an ``event_deliveries`` row keyed by (event id, subscriber): the
+handler's writes and the proof of delivery commit together,
 so a subscriber handles an event at most once and, thanks to ``redispatch_pending``, at least
 once. A failing subscriber is logged, its transaction rolled back, and the event retried later
 with back-off; it never fails the command that produced the event.
@@ -34,6 +35,11 @@ DurableHandler = Callable[[DomainEvent, "UnitOfWork"], None]
 EphemeralHandler = Callable[[DomainEvent], None]
 
 MAX_BACKOFF = timedelta(hours=1)
+DELIVERY_GROUP = 50  # events per subscriber transaction: fewer commits, a short writer hold
+
+
+class _AlreadyDelivered(Exception):
+    """The (event, subscriber) delivery row exists: the handler ran before."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class EventBus:
     # -- dispatch ------------------------------------------------------------------------
     def dispatch(self, events: Sequence[DomainEvent]) -> None:
         """Deliver committed events. Never raises: failures are recorded for a retry."""
-        failures = {event.event_id: self._deliver(event) for event in events}
+        failures = self._deliver(events)
         try:
             self._mark(failures)
         except Exception:
@@ -91,31 +97,56 @@ class EventBus:
                 except Exception:
                     log.exception("ephemeral subscriber failed on %s", event.name)
 
-    def _deliver(self, event: DomainEvent) -> list[str]:
-        failures: list[str] = []
+    def _deliver(self, events: Sequence[DomainEvent]) -> dict[str, list[str]]:
+        """Each subscriber gets its events in groups, one transaction per group: a commit (an
+        fsync with ``synchronous=FULL``) per group instead of one per event. Each event still
+        runs in a savepoint of its own with its delivery row, so a failing event rolls back
+        alone and is retried; the others of its group commit with their delivery rows."""
+        failures: dict[str, list[str]] = {event.event_id: [] for event in events}
         for sub in self._durable:
-            if not sub.wants(event):
-                continue
-            try:
-                self._deliver_one(sub, event)
-            except Exception as exc:
-                log.exception("subscriber %s failed on event %s", sub.name, event.event_id)
-                failures.append(f"{sub.name}: {type(exc).__name__}: {exc}")
+            wanted = [event for event in events if sub.wants(event)]
+            for start in range(0, len(wanted), DELIVERY_GROUP):
+                group = wanted[start : start + DELIVERY_GROUP]
+                try:
+                    for event_id, failure in self._deliver_group(sub, group):
+                        failures[event_id].append(failure)
+                except Exception as exc:  # the group's commit failed: all of it is retried
+                    log.exception("subscriber %s failed on %d event(s)", sub.name, len(group))
+                    for event in group:
+                        failures[event.event_id].append(f"{sub.name}: {type(exc).__name__}: {exc}")
         return failures
 
-    def _deliver_one(self, sub: Subscription, event: DomainEvent) -> None:
+    def _deliver_group(
+        self, sub: Subscription, events: Sequence[DomainEvent]
+    ) -> list[tuple[str, str]]:
         assert self._uows is not None
+        failed: list[tuple[str, str]] = []
         with self._uows.system() as uow:
-            try:
-                uow.session.execute(
-                    insert(EventDelivery).values(
-                        event_id=event.event_id, subscriber=sub.name, delivered_at=self._clock.now()
-                    )
-                )
-            except IntegrityError:
-                return  # handled before (another process or an earlier attempt)
-            sub.handler(event, uow)
+            session = uow.session
+            for event in events:
+                recorded = len(uow._events)  # a failed handler's recorded events are dropped
+                try:
+                    with session.begin_nested():
+                        try:
+                            session.execute(
+                                insert(EventDelivery).values(
+                                    event_id=event.event_id,
+                                    subscriber=sub.name,
+                                    delivered_at=self._clock.now(),
+                                )
+                            )
+                        except IntegrityError:
+                            raise _AlreadyDelivered from None
+                        sub.handler(event, uow)
+                        session.flush()  # the handler's own errors fail its savepoint only
+                except _AlreadyDelivered:
+                    continue  # handled before (another process or an earlier attempt)
+                except Exception as exc:
+                    del uow._events[recorded:]
+                    log.exception("subscriber %s failed on event %s", sub.name, event.event_id)
+                    failed.append((event.event_id, f"{sub.name}: {type(exc).__name__}: {exc}"))
             uow.commit()
+        return failed
 
     def _mark(self, failures_by_event: dict[str, list[str]]) -> None:
         """One transaction for the whole batch: dispatched, or retried later with back-off."""
@@ -171,7 +202,7 @@ class EventBus:
                     )
                 except (LookupError, TypeError) as exc:
                     log.error("cannot rebuild event %s (%s): %s", r.id, r.name, exc)
-        self._mark({event.event_id: self._deliver(event) for event in events})
+        self._mark(self._deliver(events))
         return len(events)
 
 
