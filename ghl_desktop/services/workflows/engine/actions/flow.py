@@ -43,16 +43,28 @@ def facts_for(ctx: StepContext) -> Facts:
     contact = ctx.contact
     tags = ctx.tag_names()
     steps: dict[str, dict[str, Any]] = {}
-    rows = ctx.uow.session.execute(
-        select(
-            WorkflowActionExecution.workflow_action_id,
-            WorkflowActionExecution.status,
-            WorkflowActionExecution.result,
-        ).where(WorkflowActionExecution.workflow_execution_id == ctx.execution.id)
-    )
+    session = ctx.uow.session
+    # Without autoflush (it would flush the whole batch's pending changes at every if/else):
+    # the stored rows, then this run's steps changed in memory on top - what a flush first
+    # would have read.
+    with session.no_autoflush:
+        rows = session.execute(
+            select(
+                WorkflowActionExecution.workflow_action_id,
+                WorkflowActionExecution.status,
+                WorkflowActionExecution.result,
+            ).where(WorkflowActionExecution.workflow_execution_id == ctx.execution.id)
+        )
     for action_id, status, result in rows:
         if action_id is not None:
             steps[action_id] = {"status": str(status), **(result or {})}
+    for obj in (*session.new, *session.dirty):
+        if (
+            isinstance(obj, WorkflowActionExecution)
+            and obj.workflow_execution_id == ctx.execution.id
+            and obj.workflow_action_id is not None
+        ):
+            steps[obj.workflow_action_id] = {"status": str(obj.status), **(obj.result or {})}
     return Facts(
         contact={key: getattr(contact, key) for key in CONTACT_FACTS},
         custom=dict(contact.custom_fields or {}),
