@@ -22,6 +22,7 @@ from ghl_desktop.funnel_server.email_routes import ROUTES as EMAIL_ROUTES
 from ghl_desktop.funnel_server.hot_path import PageServer
 from ghl_desktop.funnel_server.ics_feed import ROUTES as ICS_ROUTES
 from ghl_desktop.funnel_server.inbound_twilio import ROUTES as TWILIO_ROUTES
+from ghl_desktop.funnel_server.inbound_twilio import close_inbound_pipeline
 from ghl_desktop.funnel_server.middleware import (
     SECURITY_HEADERS,
     TOO_LARGE,
@@ -91,6 +92,7 @@ def create_app(state: SiteState) -> ASGIApp:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await run_in_threadpool(state.close)
+            await run_in_threadpool(close_inbound_pipeline, _app)
 
     app = Starlette(
         routes=[

@@ -18,6 +18,7 @@ import threading
 import weakref
 from collections.abc import Sequence
 
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -71,6 +72,7 @@ class _InboundPipeline:
         bus = uows.bus
         quiet = UnitOfWorkFactory(uows.database, uows.clock)  # commits without dispatching
         self._wake = threading.Event()
+        self._closing = threading.Event()
         self._stopped = False
 
         def store(batch: Sequence[VerifiedInbound]) -> list[InboundResult | Exception]:
@@ -81,9 +83,13 @@ class _InboundPipeline:
         def deliver() -> None:
             while not self._stopped:
                 self._wake.wait()
-                self._wake.clear()
                 if bus is None:
+                    self._wake.clear()
                     continue
+                # Let a burst's events gather: one delivery transaction (one commit) for many
+                # messages, and the writer stays free for the messages still arriving.
+                self._closing.wait(EVENT_GATHER_SECONDS)  # cut short by close()
+                self._wake.clear()
                 try:
                     while bus.redispatch_pending() >= REDISPATCH_BATCH:
                         pass
@@ -99,10 +105,15 @@ class _InboundPipeline:
     def close(self) -> None:
         self.writer.close()
         self._stopped = True
+        self._closing.set()
         self._wake.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(CLOSE_TIMEOUT_SECONDS)  # its last delivery ends before we return
 
 
 REDISPATCH_BATCH = 500
+EVENT_GATHER_SECONDS = 0.25
+CLOSE_TIMEOUT_SECONDS = 30
 _pipelines_lock = threading.Lock()
 
 
@@ -115,6 +126,15 @@ def inbound_pipeline(request: Request) -> _InboundPipeline:
             pipeline = app_state.twilio_inbound = _InboundPipeline(state.uows)
             weakref.finalize(state, pipeline.close)  # its threads end with the server
         return pipeline
+
+
+def close_inbound_pipeline(app: Starlette) -> None:
+    """At server shutdown: store what is queued and deliver its events before the database
+    closes (blocking; called off the event loop)."""
+    with _pipelines_lock:
+        pipeline: _InboundPipeline | None = getattr(app.state, "twilio_inbound", None)
+    if pipeline is not None:
+        pipeline.close()
 
 
 def _refused() -> Response:
