@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ghl_desktop.core.errors import Conflict, NotFound, ValidationError
 from ghl_desktop.models.conversations import Snippet
 from ghl_desktop.services.actor import Actor
-from ghl_desktop.services.contacts import contact_info
+from ghl_desktop.services.contacts import ContactInfo, contact_info
 from ghl_desktop.services.crm_common import load_contact
 from ghl_desktop.services.custom_values import merge_context, render_merge_fields
 from ghl_desktop.services.inbox.segments import SegmentCount, count_segments
@@ -80,6 +80,21 @@ def delete_snippet(
             raise NotFound("snippet", snippet_id)
         uow.session.delete(row)
         uow.commit()
+
+
+def rendered_snippets(
+    uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, contact: ContactInfo | None
+) -> list[tuple[str, str]]:
+    """(name, body) of every snippet, ``{{contact.*}}`` / ``{{custom_values.*}}`` filled in
+    for ``contact`` (custom values only when there is none), in one read."""
+    with uows.tenant(actor, sub_account_id, read_only=True) as uow:
+        uow.require("conversations.read")
+        rows = uow.session.execute(select(Snippet.name, Snippet.body).order_by(Snippet.name))
+        found = [(str(name), str(body)) for name, body in rows]
+        if not found:
+            return []
+        context = merge_context(uow, contact)
+        return [(name, render_merge_fields(body, context)) for name, body in found]
 
 
 def render_for_contact(

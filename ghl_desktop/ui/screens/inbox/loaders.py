@@ -8,17 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from ghl_desktop.bootstrap import Runtime
 from ghl_desktop.core.errors import NotFound, ValidationError
-from ghl_desktop.models.conversations import Snippet
 from ghl_desktop.services import contacts, users
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.contacts import ContactInfo
-from ghl_desktop.services.custom_values import merge_context, render_merge_fields
+from ghl_desktop.services.inbox import composer, queries
 from ghl_desktop.services.inbox import conversations as conversation_actions
-from ghl_desktop.services.inbox import queries
 from ghl_desktop.services.inbox.conversations import NoteInfo
 from ghl_desktop.services.inbox.email_ingest import store_attachment
 from ghl_desktop.services.inbox.email_parse import ParsedAttachment
@@ -69,14 +65,7 @@ def load_thread(rt: Runtime, actor: Actor, sub_account_id: str, conversation_id:
 def load_snippets(
     rt: Runtime, actor: Actor, sub_account_id: str, contact: ContactInfo | None
 ) -> list[tuple[str, str]]:
-    """The sub-account's snippets with ``{{contact.*}}`` / ``{{custom_values.*}}`` filled."""
-    with rt.uows.tenant(actor, sub_account_id, read_only=True) as uow:
-        rows = uow.session.execute(select(Snippet.name, Snippet.body).order_by(Snippet.name))
-        found = [(str(name), str(body)) for name, body in rows]
-        if not found:
-            return []
-        context = merge_context(uow, contact)
-        return [(name, render_merge_fields(body, context)) for name, body in found]
+    return composer.rendered_snippets(rt.uows, actor, sub_account_id, contact)
 
 
 def mark_read(rt: Runtime, actor: Actor, sub_account_id: str, conversation_id: str) -> None:
