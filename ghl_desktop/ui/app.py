@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ghl_desktop.ui.main_thread_gc import MainThreadGarbageCollector
 from ghl_desktop.ui.preferences import Preferences
 from ghl_desktop.ui.shell import AppShell
 from ghl_desktop.ui.theme import Theme, apply_theme
@@ -49,9 +50,12 @@ def run_app(data_dir: str | None, database_url: str | None) -> int:
         exit_after_first_paint=os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV) == "1",
     )  # fmt: skip
     _quit_on_signals(app)
+    collector = MainThreadGarbageCollector(app)
+    collector.start()
     shell.start()
     try:
         code = app.exec()
     finally:
         shell.shutdown()
+        collector.stop()
     return code or shell.exit_code

@@ -4,6 +4,7 @@ main window for a user and wait for background operations."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -94,6 +95,20 @@ def plain_ctx(runtime: Runtime, tmp_path: Path, qapp: object) -> Iterator[UiCont
     context = make_ctx(runtime, tmp_path / "prefs.ini")
     yield context
     close_ctx(context)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_qt_thread() -> Iterator[None]:
+    """As in the app (``ui.main_thread_gc``): no automatic collection while a test runs, so a
+    reader thread never frees a cycle holding a widget; the test's garbage is collected here,
+    on the Qt thread, after its widgets are closed and its threads stopped (this fixture is
+    set up first, so it is torn down last)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
 
 
 @pytest.fixture(autouse=True)
