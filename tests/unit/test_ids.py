@@ -87,3 +87,26 @@ def test_threads_never_produce_duplicates() -> None:
     assert len(set(every)) == len(every)
     for r in results:
         assert r == sorted(r)
+
+
+def test_new_ids_continue_the_sequence_in_the_canonical_layout() -> None:
+    before, batch, after = ids.new_id(), ids.new_ids(5_000), ids.new_id()
+    every = [before, *batch, after]
+    assert every == sorted(every)
+    assert len(set(every)) == len(every)
+    for text in batch:
+        value = uuid.UUID(text)
+        assert str(value) == text
+        assert value.version == 7
+        assert value.variant == uuid.RFC_4122
+    assert ids.new_ids(0) == []
+
+
+@pytest.mark.usefixtures("isolated_generator")
+def test_new_ids_borrow_milliseconds_like_new_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen = (time.time_ns() // 1_000_000 + 30_000) * 1_000_000
+    monkeypatch.setattr(ids.time, "time_ns", lambda: frozen)
+    batch = [uuid.UUID(t).int for t in ids.new_ids(10_000)]
+    assert batch == sorted(batch)
+    assert batch[-1] >> 80 > frozen // 1_000_000  # 10,000 ids do not fit one millisecond
+    assert ids.uuid7().int > batch[-1]  # the single-id generator carries on after them
