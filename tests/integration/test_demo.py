@@ -76,6 +76,7 @@ from ghl_desktop.models.workflows import (
 from ghl_desktop.services import auth, users
 from ghl_desktop.services.demo import STEPS, DemoResult, create_demo, workflows
 from ghl_desktop.services.demo.tenancy import seed_tenancy
+from ghl_desktop.services.sites.analytics import funnel_stats
 from ghl_desktop.services.uow import UnitOfWork
 from ghl_desktop.services.workflows import publishing
 from ghl_desktop.services.workflows.authoring import draft_definition
@@ -610,6 +611,20 @@ def test_product_launch_funnel(demo: tuple[Runtime, DemoResult]) -> None:
         assert journey[1].properties["duration_seconds"] == 45
         submitted = sum(e.event_name == "form_submitted" for e in events)
         assert submitted == len(submissions)
+        funnel_id = funnel.id
+        by_page = {e.properties.get("page_url"): e.properties.get("page_id") for e in events}
+        assert by_page == {"/" + p.slug: p.id for p in funnel.pages if p.slug != "thank-you"}
+
+    # The funnel's statistics screen reads these events by funnel and page id.
+    owner = auth.actor_for_user(rt.uows, users.find_user_id(rt.uows, result.owner_email))
+    stats = funnel_stats(
+        rt.uows, owner, result.sub_accounts[LOCATION_A], funnel_id,
+        since=datetime(2000, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    assert stats.conversions == len(submissions)
+    assert stats.unique_visitors >= len(submissions)
+    assert [step.slug for step in stats.steps if step.views] == ["", "watch-demo", "pricing"]
+    assert stats.steps[0].visitors == stats.unique_visitors
 
 
 # -- AI, webhook, inbox --------------------------------------------------------------------

@@ -243,25 +243,29 @@ def test_statistics_dialog_shows_views_and_steps(owner_window: OpenWindow, qtbot
     assert funnel is not None
     steps = screen.funnels.steps
     qtbot.waitUntil(lambda: steps.model.rowCount() == 4, timeout=WAIT_MS)
+    actor, sub_account_id = owner_window.workspace.actor, funnel.sub_account_id
+    before = analytics.funnel_stats(ctx.uows, actor, sub_account_id, funnel.id)
+    assert before.views > 0  # the demo's visitors
     now = ctx.runtime.clock.now() - timedelta(minutes=1)
     buffer = PageViewBuffer()
     first, second = steps.model.items()[:2]
     for n in range(6):
-        buffer.add(PageView(funnel.sub_account_id, funnel.id, first.page_id, f"s{n}",
+        buffer.add(PageView(sub_account_id, funnel.id, first.page_id, f"s{n}",
                             now - timedelta(days=n % 3), "/"))  # fmt: skip
     for n in range(3):
-        buffer.add(PageView(funnel.sub_account_id, funnel.id, second.page_id, f"s{n}", now, "/"))
+        buffer.add(PageView(sub_account_id, funnel.id, second.page_id, f"s{n}", now, "/"))
     buffer.flush(ctx.uows)
+    stats = analytics.funnel_stats(ctx.uows, actor, sub_account_id, funnel.id)
+    assert stats.views == before.views + 9
+    assert stats.unique_visitors == before.unique_visitors + 6
     click(qtbot, steps.buttons["FunnelStats"])
     dialog = find_dialog(qtbot, steps, FunnelStatsDialog)
     qtbot.waitUntil(lambda: hasattr(dialog, "stats"), timeout=WAIT_MS)
-    assert dialog.views.value.text() == "9"
-    assert dialog.visitors.value.text() == "6"
-    assert sum(v for _, v in dialog.chart.bars) == 9
-    assert dialog.steps.item(1, 3).text() == "50%"  # half of the first step's visitors
-    stats = analytics.funnel_stats(ctx.uows, owner_window.workspace.actor,
-                                   funnel.sub_account_id, funnel.id)  # fmt: skip
-    assert stats.views == 9
+    assert dialog.views.value.text() == str(stats.views)
+    assert dialog.visitors.value.text() == str(stats.unique_visitors)
+    assert sum(v for _, v in dialog.chart.bars) == stats.views
+    # The second step's share of the first step's visitors, as a whole percentage.
+    assert dialog.steps.item(1, 3).text() == f"{stats.steps[1].reached:.0%}"
 
 
 def test_the_host_runs_the_server_and_reports_it(

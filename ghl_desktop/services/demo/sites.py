@@ -135,6 +135,8 @@ class _Builder:
         self.rng = demo_random("sites", location)
         self.now = uow.clock.now().replace(microsecond=0)
         self.events: list[AnalyticsEvent] = []
+        self.funnel_id = ""
+        self.page_ids: dict[str, str] = {}
 
     def build(self) -> None:
         self.uow.require("sites.publish")
@@ -162,6 +164,10 @@ class _Builder:
             self.session.add(page.published_version)
         self.session.flush()
         by_slug = {page.slug: page for page in pages}
+        # The statistics read views and conversions by funnel and page id, like the server
+        # records them.
+        self.funnel_id = funnel.id
+        self.page_ids = {page.slug: page.id for page in pages}
         self._submissions(forms, by_slug)
         self._anonymous_visits()
         self.session.add_all(self.events)
@@ -223,12 +229,15 @@ class _Builder:
             url = f"/{slug}"
             self._event("page_viewed", "engagement", session_id, contact, moment,
                         {"page_url": url, "referrer": referrer, "duration_seconds": stay,
-                         "funnel": FUNNEL_SLUG})  # fmt: skip
+                         **self._where(slug)})  # fmt: skip
             referrer, moment = url, moment + timedelta(seconds=stay)
         if form is not None:
             self._event("form_submitted", "conversion", session_id, contact, until,
                         {"form_id": form.id, "form_name": form.name, "page_url": referrer,
-                         "funnel": FUNNEL_SLUG})  # fmt: skip
+                         **self._where(path[-1])})  # fmt: skip
+
+    def _where(self, slug: str) -> dict[str, str]:
+        return {"funnel": FUNNEL_SLUG, "funnel_id": self.funnel_id, "page_id": self.page_ids[slug]}
 
     def _event(
         self, name: str, category: str, session_id: str, contact: Contact | None,
