@@ -31,7 +31,7 @@ from ghl_desktop.services.pipelines.analytics import (
 from ghl_desktop.services.uow import UnitOfWorkFactory
 from ghl_desktop.ui.screens.contacts.lookups import UserChoice
 from ghl_desktop.ui.screens.pipelines.loaders import money, short_money
-from ghl_desktop.ui.screens.sites.bar_chart import BarChart
+from ghl_desktop.ui.widgets.bar_chart import BarChart
 from ghl_desktop.ui.widgets.stat_card import StatCard
 
 PERIODS = (("All time", None), ("Last 30 days", 30), ("Last 90 days", 90),

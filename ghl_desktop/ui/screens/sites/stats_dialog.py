@@ -20,7 +20,7 @@ from ghl_desktop.services.sites.analytics import FunnelStats
 from ghl_desktop.services.sites.funnels import FunnelInfo
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp
-from ghl_desktop.ui.screens.sites.bar_chart import BarChart
+from ghl_desktop.ui.widgets.bar_chart import BarChart
 from ghl_desktop.ui.widgets.stat_card import StatCard
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
