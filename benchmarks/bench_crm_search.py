@@ -10,9 +10,12 @@ its permission check, the filter compiler, the row loader):
   created in the last 90 days.
 
 Baseline: the same answers from hand-written SQL on a plain connection to the same database
-(the same indexes), rows and their tags included. The two are run alternately, 40 rounds
-after a warm-up, and p50/p95 printed side by side. Targets: p95 <= 2x the raw p95 and
-<= 50 ms.
+(the same indexes and planner statistics, and the page cache and memory map the app's reader
+connections use), rows and their tags included. The tag condition is written the way one
+writes it for a tag on 50,000 contacts: a lookup of the (contact_id, tag_id) key for each
+contact the other conditions leave, not a list of all 50,000 links. The two are run
+alternately, 40 rounds after a warm-up, and p50/p95 printed side by side. Targets: p95 <= 2x
+the raw p95 and <= 50 ms.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import sqlean
 from sqlalchemy import select
 
 from benchmarks.crm_dataset import NOW, Dataset, dataset
+from ghl_desktop.core.db import READER_CACHE_KIB, READER_MMAP_BYTES
 from ghl_desktop.models.tenancy import User
 from ghl_desktop.services import contact_listing
 from ghl_desktop.services.actor import Actor
@@ -81,12 +85,12 @@ def raw_smart_list(db: Any, sub: str, tag_id: str) -> int:
     where = (
         " FROM contacts c WHERE c.sub_account_id = ? AND c.deleted_at IS NULL"
         " AND c.archived_at IS NULL"
-        " AND c.id IN (SELECT contact_id FROM contact_tags WHERE sub_account_id = ?"
-        " AND tag_id = ?)"
+        " AND EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id"
+        " AND ct.tag_id = ?)"
         " AND json_extract(c.custom_fields, '$.industry') = 'technology'"
         " AND c.created_at >= ? AND c.created_at <= ?"
     )
-    params = (sub, sub, tag_id, since, until)
+    params = (sub, tag_id, since, until)
     total = db.execute("SELECT count(*)" + where, params).fetchone()[0]
     ids = [
         r[0]
@@ -163,6 +167,8 @@ def main() -> int:
     data = dataset(1_000_000)
     rt = data.runtime()
     db = sqlean.connect(str(data.data_dir / "ghl_desktop.db"), check_same_thread=False)
+    db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
+    db.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
     try:
         actor, sub = _owner(data, rt), data.sub_account_id
 

@@ -303,15 +303,16 @@ def fetch_page(
     selection = _selection(filter, search, include_archived)
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("contacts.read")
-        total = count_in(uow, selection)
-        if (
-            search
-            and search.strip()
-            and uow.session.get_bind().dialect.name == "sqlite"
-            and (sort_key == "created_at")
-        ):
-            return ListPage(total, _search_page(uow, selection, descending, 0, limit))
-        conditions = selection_conditions(uow, selection)
+        searching = bool(search and search.strip())
+        if searching:
+            total = count_in(uow, selection)
+            if uow.session.get_bind().dialect.name == "sqlite" and sort_key == "created_at":
+                return ListPage(total, _search_page(uow, selection, descending, 0, limit))
+            conditions = selection_conditions(uow, selection)
+        else:
+            # The filter is compiled once for the count and the page.
+            conditions = selection_conditions(uow, selection)
+            total = count_in(uow, selection, conditions)
         signature = (repr(filter), search, include_archived, sub_account_id, total,
                      sort_key, descending)  # fmt: skip
         ids = _id_page(uow, conditions, sort_key, descending, 0, limit, signature)

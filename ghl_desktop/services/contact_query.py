@@ -156,9 +156,14 @@ def execute(uow: UnitOfWork, stmt: Executable) -> Result[Any]:
     return uow.session.connection().execute(stmt)
 
 
-def count_in(uow: UnitOfWork, selection: ContactSelection) -> int:
-    """How many contacts the selection holds."""
-    conditions = selection_conditions(uow, selection, search_first=True)
+def count_in(
+    uow: UnitOfWork, selection: ContactSelection,
+    conditions: list[ColumnElement[bool]] | None = None,
+) -> int:  # fmt: skip
+    """How many contacts the selection holds. ``conditions``: the selection's, when the caller
+    built them already (without a search: with one, counting starts from the search index)."""
+    if conditions is None or (selection.search or "").strip():
+        conditions = selection_conditions(uow, selection, search_first=True)
     stmt: Executable = select(func.count()).select_from(Contact).where(*conditions)
     group = selection.filter
     plain = not (selection.search or "").strip() and (

@@ -36,7 +36,7 @@ from ghl_desktop.models.system import DomainEventRecord
 from ghl_desktop.models.tenancy import SubAccount
 from ghl_desktop.services import audit, invoice_rules
 from ghl_desktop.services.actor import Actor
-from ghl_desktop.services.authz import permissions_for_agency, permissions_for_sub_account
+from ghl_desktop.services.authz import permissions_for_agency, sub_account_access
 
 if TYPE_CHECKING:
     from ghl_desktop.services.bus import EventBus
@@ -158,18 +158,16 @@ class UnitOfWorkFactory:
     def tenant(self, actor: Actor, sub_account_id: str, *, read_only: bool = False) -> UnitOfWork:
         session = self._session(read_only)
         try:
-            sub = session.get(SubAccount, sub_account_id)
-            if sub is None:
-                raise NotFound("sub-account", sub_account_id)
-            perms = permissions_for_sub_account(session, actor, sub)
-            if not perms:
+            access = sub_account_access(session, actor, sub_account_id)
+            if access is None or not access[1]:
                 # No access answers exactly like a sub-account that does not exist.
                 raise NotFound("sub-account", sub_account_id)
+            agency_id, perms = access
             session.rollback()
         except BaseException:
             session.close()
             raise
-        scope = Scope(ScopeKind.TENANT, sub.agency_id, sub.id)
+        scope = Scope(ScopeKind.TENANT, agency_id, sub_account_id)
         return UnitOfWork(session, actor, scope, perms, self.bus, self.clock)
 
     def agency(self, actor: Actor, agency_id: str, *, read_only: bool = False) -> UnitOfWork:

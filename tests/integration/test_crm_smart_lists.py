@@ -19,6 +19,7 @@ from ghl_desktop.models.crm import Contact, LifecycleStage
 from ghl_desktop.services import agencies, contacts, users
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.contact_query import ContactSelection, selection_conditions
+from ghl_desktop.services.smart_lists import compiler
 from ghl_desktop.services.smart_lists import service as lists
 from ghl_desktop.services.smart_lists.filters import OPERATORS, STANDARD_FIELDS, Kind, parse_filter
 from tests.conftest import TEST_PASSWORD, make_tenant
@@ -188,6 +189,27 @@ def test_random_nested_filters_match_the_reference(world: World, data: st.DataOb
     if "field" in doc:
         doc = {"op": "and", "conditions": [doc]}
     assert world.sql(doc) == world.expected(doc), doc
+
+
+def test_tag_conditions_probed_per_contact_match_the_reference(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tags carried by many contacts are compiled as per-contact key lookups on SQLite (see
+    ``compiler.LARGE_TAG``); with the threshold at 1 every test tag takes that path."""
+    monkeypatch.setattr(compiler, "LARGE_TAG", 1)
+    probed = 0
+    for op in _operators("tags", Kind.TAGS):
+        for value in choices_for(world, "tags", Kind.TAGS, op):
+            doc = _doc("tags", op, value)
+            assert world.sql(doc) == world.expected(doc), doc
+            nested = {"op": "or", "conditions": [doc, _doc("lead_score", "gt", 50)]}
+            assert world.sql(nested) == world.expected(nested), nested
+            with world.rt.uows.tenant(world.owner, world.sub, read_only=True) as uow:
+                group = parse_filter(doc)
+                sql = str(compiler.compile_filter(group, compiler.load_context(uow, group)))
+            probed += "EXISTS" in sql
+    dialect = world.rt.database.writer.dialect.name
+    assert probed > 10 if dialect == "sqlite" else probed == 0
 
 
 def test_the_population_exercises_both_outcomes(world: World) -> None:

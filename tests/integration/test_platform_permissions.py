@@ -276,3 +276,39 @@ def test_the_last_owner_cannot_be_removed(runtime: Runtime, tenant: Tenant) -> N
         users.revoke(runtime.uows, tenant.owner, tenant.agency_id, owner_id)
     with pytest.raises(ValidationError, match="yourself"):
         users.set_active(runtime.uows, tenant.owner, tenant.agency_id, owner_id, False)
+
+
+def test_unit_of_work_access_matches_the_orm_answer(any_runtime: Runtime) -> None:
+    """``authz.sub_account_access`` (two plain statements, used by every tenant unit of work)
+    gives exactly what ``permissions_for_sub_account`` gives, in every state."""
+    from ghl_desktop.models.tenancy import SubAccount
+    from ghl_desktop.services.actor import SYSTEM
+    from ghl_desktop.services.authz import permissions_for_sub_account, sub_account_access
+
+    rt = any_runtime
+    tenant = make_tenant(rt)
+    team = _team(rt, tenant)
+    outsider = make_tenant(rt, "Other Agency", "owner@other-agency.com").owner
+    actors = [tenant.owner, team.staff, team.manager, team.sub_admin, outsider, SYSTEM]
+    anonymous = Actor(user_id=None, label="nobody")
+
+    def check() -> int:
+        seen = 0
+        with rt.uows.system(read_only=True) as uow:
+            for sub_id in (tenant.sub_account_id, tenant.other_sub_account_id, MISSING_ID):
+                sub = uow.session.get(SubAccount, sub_id)
+                for actor in [*actors, anonymous]:
+                    got = sub_account_access(uow.session, actor, sub_id)
+                    if sub is None:
+                        assert got is None
+                        continue
+                    want = permissions_for_sub_account(uow.session, actor, sub)
+                    assert got == (sub.agency_id, want), (actor.label, sub_id)
+                    seen += bool(want)
+        return seen
+
+    assert check() > 4
+    users.set_active(rt.uows, tenant.owner, tenant.agency_id, team.manager.user_id or "", False)
+    check()
+    agencies.set_sub_account_archived(rt.uows, tenant.owner, tenant.sub_account_id, True)
+    check()
