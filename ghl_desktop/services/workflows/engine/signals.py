@@ -64,7 +64,12 @@ class _EventName:
 
 def subscribe(bus: EventBus) -> None:
     names = sorted({n for spec in trigger_specs() for n in spec.event_names})
-    bus.subscribe(SUBSCRIBER, on_event, cast(Any, [_EventName(n) for n in names]))
+    from ghl_desktop.services.workflows.engine.interest import interesting_events
+
+    bus.subscribe(
+        SUBSCRIBER, on_event, cast(Any, [_EventName(n) for n in names]),
+        interested=interesting_events,
+    )  # fmt: skip
 
 
 def on_event(event: DomainEvent, uow: UnitOfWork) -> None:
