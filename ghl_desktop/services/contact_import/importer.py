@@ -179,13 +179,17 @@ def import_contacts(
             tuple(sorted(writer.rejected, key=lambda r: r.row)),
             tuple(SkippedRow(*s) for s in writer.skipped),
         )  # fmt: skip
-        uow.record(
+        writer.write_events([
             ContactsImported(
                 sub_account_id=sub_account_id, created=result.created, updated=result.updated,
-                skipped=result.skipped, rejected=len(result.rejected),
+                skipped=result.skipped, rejected=len(result.rejected), occurred_at=uow.clock.now(),
             )
-        )  # fmt: skip
+        ])  # fmt: skip
         uow.commit()
+    # The writer's events went to the outbox set-based, with the import: deliver them now as
+    # the unit of work does for the events it records (and redispatch after a crash here).
+    if uows.bus is not None:
+        uows.bus.dispatch(writer.events)
     return result
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection
 from ghl_desktop.core.ids import new_id
 from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, LifecycleStage, Tag
 from ghl_desktop.models.custom_fields import CustomFieldType
+from ghl_desktop.models.system import DomainEventRecord
 from ghl_desktop.services.contact_fts import BulkIndexer, bulk_insert_mode
 from ghl_desktop.services.contact_import.mapping import check_mapping
 from ghl_desktop.services.contact_import.rows import (
@@ -26,7 +28,12 @@ from ghl_desktop.services.contact_import.rows import (
 )
 from ghl_desktop.services.contacts import apply_changes
 from ghl_desktop.services.crm_common import assignable_users, sub_account_of
-from ghl_desktop.services.crm_events import ContactCreated, ContactUpdated, TagAdded
+from ghl_desktop.services.crm_events import (
+    ContactCreated,
+    ContactsImported,
+    ContactUpdated,
+    TagAdded,
+)
 from ghl_desktop.services.custom_field_definitions import ensure_value_index
 from ghl_desktop.services.tags import resolve_tags
 from ghl_desktop.services.uow import UnitOfWork
@@ -34,6 +41,7 @@ from ghl_desktop.services.uow import UnitOfWork
 SOURCE = "import"
 CONTACTS = cast(Table, Contact.__table__)
 CONTACT_TAGS = cast(Table, ContactTag.__table__)
+EVENTS = cast(Table, DomainEventRecord.__table__)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ class ImportWriter:
         self._extra = resolve_tags(uow, extra_tags, create_missing=True)
         self._indexer: BulkIndexer | None = None
         self._defs = {d.key: d for d in loaded.plan.definitions}
+        self._times: dict[datetime, str] = {}  # SQLite text of the timestamps seen so far
+        self.events: list[ContactCreated | ContactsImported] = []  # written, not yet dispatched
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -239,13 +249,13 @@ class ImportWriter:
                      "created_at": now}
                 )  # fmt: skip
             events.append(
-                ContactCreated(sub_account_id=sub, contact_id=record["id"],
+                ContactCreated(sub_account_id=sub, contact_id=record["id"], occurred_at=now,
                                source=record["source"], tags=tuple(t.name for t in chosen))
             )  # fmt: skip
         connection = uow.session.connection()
         links = _unique_links(links)
         if connection.dialect.name == "sqlite":
-            _insert_sqlite(connection, records, links)
+            _insert_sqlite(connection, records, links, self._times)
         else:
             # Core statements: the rows are complete and stamped with this sub-account already.
             connection.execute(insert(CONTACTS), records)
@@ -253,8 +263,35 @@ class ImportWriter:
                 connection.execute(insert(CONTACT_TAGS), links)
         if self._indexer is not None:
             self._indexer.touch(r["id"] for r in records)
-        uow.record(*events)
+        self.write_events(events)
         self.created += len(records)
+
+    def write_events(self, events: Sequence[ContactCreated | ContactsImported]) -> None:
+        """Outbox rows for events of this import, set-based (one prepared statement): the
+        importer hands ``self.events`` to the bus once the transaction has committed."""
+        if not events:
+            return
+        connection = self.uow.session.connection()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                f"INSERT INTO {EVENTS.name} (id, name, sub_account_id, payload, occurred_at,"
+                " attempts) VALUES (?, ?, ?, ?, ?, 0)",
+                [
+                    (e.event_id, e.name, e.sub_account_id, json.dumps(_payload(e)),
+                     _sqlite_cached_time(e.occurred_at, self._times))
+                    for e in events
+                ],
+            )  # fmt: skip
+        else:
+            connection.execute(
+                insert(EVENTS),
+                [
+                    {"id": e.event_id, "name": e.name, "sub_account_id": e.sub_account_id,
+                     "payload": _payload(e), "occurred_at": e.occurred_at, "attempts": 0}
+                    for e in events
+                ],
+            )  # fmt: skip
+        self.events.extend(events)
 
     def _update(self, updates: dict[str, GoodRow]) -> None:
         if not updates:
@@ -296,53 +333,69 @@ class ImportWriter:
             self._indexer.touch(touched)
 
 
-def _sqlite_text_time(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+def _sqlite_cached_time(value: datetime | None, cache: dict[datetime, str]) -> str | None:
+    """How SQLAlchemy binds a UTC datetime on SQLite (naive UTC text). strftime is the
+    dearest step of a row, and an import repeats the same few timestamps: hence the cache."""
+    if value is None:
+        return None
+    text = cache.get(value)
+    if text is None:
+        text = cache[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return text
 
 
-def _sqlite_day(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _payload(event: ContactCreated | ContactsImported) -> dict[str, Any]:
+    if isinstance(event, ContactCreated):
+        # ``event.payload()`` spelled out: the generic one walks the dataclass per event.
+        return {"contact_id": event.contact_id, "source": event.source, "tags": list(event.tags)}
+    return event.payload()
 
 
-def _sqlite_flag(value: bool) -> int:
-    return int(value)
-
-
-# How SQLAlchemy would bind these columns on SQLite (UTC text datetimes, JSON text, 0/1).
-_SQLITE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "created_at": _sqlite_text_time,
-    "updated_at": _sqlite_text_time,
-    "deleted_at": _sqlite_text_time,
-    "archived_at": _sqlite_text_time,
-    "date_of_birth": _sqlite_day,
-    "custom_fields": json.dumps,
-    "dnd_sms": _sqlite_flag,
-    "dnd_email": _sqlite_flag,
-    "dnd_whatsapp": _sqlite_flag,
-    "dnd_calls": _sqlite_flag,
-}
+# Contacts columns SQLAlchemy would convert on SQLite (UTC text datetimes, JSON text, 0/1).
+_TIMES = ("created_at", "updated_at", "deleted_at", "archived_at")
+_FLAGS = ("dnd_sms", "dnd_email", "dnd_whatsapp", "dnd_calls")
+_CONVERTED = {*_TIMES, *_FLAGS, "date_of_birth", "custom_fields"}
 
 
 def _insert_sqlite(
-    connection: Connection, records: list[dict[str, Any]], links: list[dict[str, Any]]
-) -> None:
+    connection: Connection, records: list[dict[str, Any]], links: list[dict[str, Any]],
+    times: dict[datetime, str],
+) -> None:  # fmt: skip
     """One prepared statement per table through the driver: at 100k rows, SQLAlchemy's
     per-row parameter processing would cost more than SQLite's own work."""
-    for table, rows in ((CONTACTS, records), (CONTACT_TAGS, links)):
-        if not rows:
-            continue
-        names = list(rows[0])
-        plain = [n for n in names if n not in _SQLITE_CONVERTERS]
-        converted = [(n, _SQLITE_CONVERTERS[n]) for n in names if n in _SQLITE_CONVERTERS]
-        params = [
-            (*(r[n] for n in plain), *(convert(r[n]) for n, convert in converted)) for r in rows
-        ]
-        order = plain + [n for n, _c in converted]
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(order)})"
-            f" VALUES ({', '.join('?' for _ in order)})"
+    names = list(records[0])
+    plain = [n for n in names if n not in _CONVERTED]
+    get_plain = itemgetter(*plain)
+    dumps = json.dumps
+    params = [
+        (
+            *get_plain(r),
+            *(_sqlite_cached_time(r[n], times) for n in _TIMES),
+            *(int(r[n]) for n in _FLAGS),
+            None if r["date_of_birth"] is None else r["date_of_birth"].isoformat(),
+            dumps(r["custom_fields"]),
         )
-        connection.exec_driver_sql(sql, params)
+        for r in records
+    ]
+    order = [*plain, *_TIMES, *_FLAGS, "date_of_birth", "custom_fields"]
+    _execute_many(connection, CONTACTS, order, params)
+    if links:
+        link_order = ["contact_id", "tag_id", "sub_account_id", "created_at"]
+        _execute_many(connection, CONTACT_TAGS, link_order, [
+            (r["contact_id"], r["tag_id"], r["sub_account_id"],
+             _sqlite_cached_time(r["created_at"], times))
+            for r in links
+        ])  # fmt: skip
+
+
+def _execute_many(
+    connection: Connection, table: Table, columns: list[str], params: list[tuple[Any, ...]]
+) -> None:
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)})"
+        f" VALUES ({', '.join('?' for _ in columns)})"
+    )
+    connection.exec_driver_sql(sql, params)
 
 
 def _unique_links(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
