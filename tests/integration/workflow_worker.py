@@ -7,6 +7,7 @@ prints the run summary as JSON. ``GHL_WORKFLOWS_PAUSE_AT`` makes it stop at a cr
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -24,10 +25,12 @@ def main(argv: list[str]) -> int:
     # start-up redispatch, so two workers starting at once do not queue on the writer.
     rt = build_runtime(
         data_dir, None if url == "-" else url, clock=FixedClock(now), migrate=False,
-        secrets=EncryptedFileSecretStore(data_dir / "worker-secrets.enc"),
+        # One secrets file per worker: two workers creating the same key file race on its
+        # temporary name (core.secrets writes KEY.tmp, then renames it).
+        secrets=EncryptedFileSecretStore(data_dir / f"worker-secrets-{os.getpid()}.enc"),
     )  # fmt: skip
     try:
-        summary = run_due(rt.uows, batch_size=batch)
+        summary = run_due(rt.uows, batch_size=batch, wait_batch=batch)
         print(json.dumps(summary.as_dict()))
     finally:
         rt.close()

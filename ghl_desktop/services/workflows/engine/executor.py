@@ -36,13 +36,13 @@ from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.runtime import TAGS_KEY, load_tag_names
 from ghl_desktop.services.workflows.engine.steps import run_step
-from ghl_desktop.services.workflows.engine.wait_resume import resume_waits
+from ghl_desktop.services.workflows.engine.wait_resume import resume_due_waits
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 BATCH_SIZE = 500
-WAIT_BATCH = 5000  # waits end set-wise (wait_resume): bigger batches cost little
+WAIT_BATCH = 5000  # waits end set-wise in one transaction each (wait_resume)
 MAX_STEPS_PER_RUN = 20_000
 
 
@@ -79,13 +79,13 @@ def _due(now: datetime, lease: timedelta) -> object:
 
 def claim(
     uows: UnitOfWorkFactory, now: datetime, batch_size: int, lease: timedelta,
-    sub_account_id: str | None = None, *, waits: bool = False,
+    sub_account_id: str | None = None,
 ) -> list[Claim]:  # fmt: skip
-    """Claim due steps: only waits (``waits=True``, ended in bulk) or only the others."""
+    """Claim due steps other than waits (``wait_resume`` picks and ends those in one go)."""
     with uows.system() as uow:
         # Two picks, each walking its index in order (one OR'd query would sort every due
         # row to take the first batch): steps whose claim expired, then due pending ones.
-        kind = (Step.action_type == "wait") if waits else (Step.action_type != "wait")
+        kind = Step.action_type != "wait"
         expired = select(Step.id).where(
             Step.status == StepStatus.RUNNING, Step.started_at < now - lease, kind
         )
@@ -202,29 +202,35 @@ def _run_group(
 def run_due(
     uows: UnitOfWorkFactory, clock: Clock | None = None, *, batch_size: int = BATCH_SIZE,
     max_steps: int = MAX_STEPS_PER_RUN, lease: timedelta = LEASE,
-    sub_account_id: str | None = None,
+    sub_account_id: str | None = None, wait_batch: int = WAIT_BATCH,
 ) -> RunSummary:  # fmt: skip
     """Run every step due now (at most ``max_steps``); steps that become due while running
     (the step after a completed one) are picked up in the same call."""
     clock = clock or uows.clock
     summary = RunSummary()
+    # Waits are checked first, then again only after other steps ran (they may have reached
+    # a wait already due) - not before every batch of other steps, which would walk the
+    # due index once more each time for nothing.
+    check_waits, stepped = True, False
     while summary.claimed < max_steps:
         now = clock.now()
-        waits = claim(
-            uows, now, min(WAIT_BATCH, max_steps - summary.claimed), lease, sub_account_id,
-            waits=True,
-        )  # fmt: skip
-        if waits:
-            summary.claimed += len(waits)
-            counts = resume_waits(uows, [c.step_id for c in waits], now)
-            summary.lost += counts.pop("lost")
-            summary.outcomes.update(counts)
+        if check_waits:
+            room = min(wait_batch, max_steps - summary.claimed)
+            ended = resume_due_waits(uows, now, room, lease, sub_account_id)
+            taken = ended.pop("claimed")
+            summary.claimed += taken
+            summary.outcomes.update({k: v for k, v in ended.items() if v})
+            check_waits, stepped = taken == room, False  # a full batch: more may be due
             continue
         size = min(batch_size, max_steps - summary.claimed)
         claims = claim(uows, now, size, lease, sub_account_id)
         if not claims:
-            break
+            if not stepped:
+                break
+            check_waits = True
+            continue
         summary.claimed += len(claims)
+        stepped = True
         run_claims(uows, claims, summary)
     if summary.claimed:
         log.info("workflow steps: %s", summary.as_dict())
