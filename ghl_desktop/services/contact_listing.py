@@ -11,23 +11,30 @@ Sorting always ends with the id, so equal keys keep a stable order between pages
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from threading import Lock
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Result,
     Select,
     Table,
     and_,
+    bindparam,
     column,
     literal_column,
     or_,
     select,
     table,
+    type_coerce,
 )
+from sqlalchemy.sql import Executable
+from sqlalchemy.types import NullType
 
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.models.crm import Contact, ContactTag, Tag
@@ -100,14 +107,33 @@ class ContactRow:
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
+# The row columns are read as the driver returns them (no SQLAlchemy result processing: its
+# per-value regex date parsing and JSON decoding cost more than the query for a page of 100
+# rows); ``_moment`` and ``_document`` convert them, whichever the dialect.
 _ROW_COLUMNS = tuple(
-    Contact.__table__.c[name]
+    type_coerce(Contact.__table__.c[name], NullType()).label(name)
     for name in (
         "id", "first_name", "last_name", "email", "phone", "company", "city", "source",
         "lifecycle_stage", "lead_score", "assigned_user_id", "created_at", "updated_at",
         "archived_at", "custom_fields",
     )
 )  # fmt: skip
+
+
+def _moment(value: Any) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite: naive UTC text)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    moment = cast(datetime, value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _document(value: Any) -> dict[str, Any]:
+    """A stored JSON object (SQLite: text; PostgreSQL: already decoded)."""
+    if value is None:
+        return {}
+    found = json.loads(value) if isinstance(value, str | bytes) else value
+    return dict(found) if isinstance(found, dict) else {}
 
 
 def _selection(
@@ -212,7 +238,7 @@ def _search_page(
         .offset(offset)
         .limit(limit)
     )
-    return _rows(uow, list(execute(uow, stmt)))
+    return _rows(uow, execute(uow, stmt).all())
 
 
 def _id_page(
@@ -221,7 +247,9 @@ def _id_page(
 ) -> list[str]:  # fmt: skip
     columns = (*SORT_KEYS[sort_key], Contact.id)
     order = [c.desc() if descending else c.asc() for c in columns]
-    stmt: Select[Any] = select(*columns).where(*conditions).order_by(*order)
+    # Read untyped: only the last row's key is needed as values (for its bookmark).
+    raw: list[Any] = [type_coerce(c, NullType()).label(c.key) for c in columns]
+    stmt: Select[Any] = select(*raw).where(*conditions).order_by(*order)
     mark = _bookmarks.get((*signature, offset)) if offset else None
     if mark is not None:
         nulls_high = uow.session.get_bind().dialect.name == "postgresql"
@@ -230,7 +258,11 @@ def _id_page(
         stmt = stmt.offset(offset).limit(limit)
     rows = execute(uow, stmt).all()
     if rows and all(v is not None for v in rows[-1]):
-        _bookmarks.put((*signature, offset + len(rows)), tuple(rows[-1]))
+        last = tuple(
+            _moment(v) if c.key == "created_at" else v
+            for c, v in zip(columns, rows[-1], strict=True)
+        )
+        _bookmarks.put((*signature, offset + len(rows)), last)
     return [r[-1] for r in rows]
 
 
@@ -319,6 +351,23 @@ def fetch_page(
         return ListPage(total, load_rows(uow, ids))
 
 
+# Built once (the ids are one expanding parameter): statements run for every page.
+_CONTACTS, _LINKS, _TAGS = (cast(Table, m.__table__) for m in (Contact, ContactTag, Tag))
+_ROWS_BY_ID = select(*_ROW_COLUMNS, _CONTACTS.c.sub_account_id, _CONTACTS.c.deleted_at).where(
+    _CONTACTS.c.id.in_(bindparam("ids", expanding=True))
+)
+_TAGS_OF = (
+    select(_LINKS.c.contact_id, _TAGS.c.name)
+    .join(_TAGS, _TAGS.c.id == _LINKS.c.tag_id)
+    .where(_LINKS.c.contact_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_TAGS.c.name_key)
+)
+
+
+def execute_with(uow: UnitOfWork, stmt: Executable, params: dict[str, Any]) -> Result[Any]:
+    return uow.session.connection().execute(stmt, params)
+
+
 def load_rows(uow: UnitOfWork, ids: list[str]) -> list[ContactRow]:
     """Rows for ``ids`` in that order; ids that are not live contacts of the unit of work's
     sub-account are left out.
@@ -329,41 +378,24 @@ def load_rows(uow: UnitOfWork, ids: list[str]) -> list[ContactRow]:
     """
     if not ids:
         return []
-    contacts = cast(Table, Contact.__table__)
-    found = {
-        r.id: r
-        for r in execute(
-            uow,
-            select(*_ROW_COLUMNS, contacts.c.sub_account_id, contacts.c.deleted_at).where(
-                contacts.c.id.in_(ids)
-            ),
-        )
-        if r.sub_account_id == uow.sub_account_id and r.deleted_at is None
-    }
+    records: Sequence[Any] = execute_with(uow, _ROWS_BY_ID, {"ids": ids}).all()
+    found = {r[0]: r for r in records if r[15] == uow.sub_account_id and r[16] is None}
     return _rows(uow, [found[cid] for cid in ids if cid in found])
 
 
-def _rows(uow: UnitOfWork, records: list[Any]) -> list[ContactRow]:
+def _rows(uow: UnitOfWork, records: Sequence[Any]) -> list[ContactRow]:
     """ContactRows for contact records (``_ROW_COLUMNS``), with their tag names."""
     if not records:
         return []
-    links, tags_table = cast(Table, ContactTag.__table__), cast(Table, Tag.__table__)
     tags: dict[str, list[str]] = {}
-    found = execute(
-        uow,
-        select(links.c.contact_id, tags_table.c.name)
-        .join(tags_table, tags_table.c.id == links.c.tag_id)
-        .where(links.c.contact_id.in_([r.id for r in records]))
-        .order_by(tags_table.c.name_key),
-    )
-    for link in found:
-        tags.setdefault(link.contact_id, []).append(link.name)
+    found: Sequence[Any] = execute_with(uow, _TAGS_OF, {"ids": [r[0] for r in records]}).all()
+    for contact_id, name in found:
+        tags.setdefault(contact_id, []).append(name)
     return [
         ContactRow(
-            r.id, r.first_name, r.last_name, r.email, r.phone, r.company, r.city, r.source,
-            str(r.lifecycle_stage), r.lead_score, r.assigned_user_id, r.created_at,
-            r.updated_at, r.archived_at is not None, ", ".join(tags.get(r.id, ())),
-            dict(r.custom_fields or {}),
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], str(r[8]), r[9], r[10],
+            _moment(r[11]), _moment(r[12]), r[13] is not None, ", ".join(tags.get(r[0], ())),
+            _document(r[14]),
         )
         for r in records
     ]  # fmt: skip

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import PySide6
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
@@ -290,3 +290,54 @@ def test_qt_calls_keep_none_alive(qtbot: QtBot, runner: OpRunner) -> None:
         table.horizontalHeader().viewport().repaint()
         table.viewport().repaint()
     assert sys.getrefcount(None) >= before - 50
+
+
+def test_the_count_waits_for_the_first_rows_to_be_painted(qtbot: QtBot, runner: OpRunner) -> None:
+    """With a paint gate (as the contacts list has), the count is read once the first rows
+    are on screen, not while Qt paints them; the operation counts as running meanwhile."""
+    from PySide6.QtWidgets import QTableView
+
+    from ghl_desktop.ui.after_paint import PaintGate
+
+    class Counted(NumberSource):
+        counted_at: float | None = None
+
+        def count(self) -> int:
+            self.counted_at = time.perf_counter()
+            return super().count()
+
+    view = QTableView()
+    qtbot.addWidget(view)
+    model = WindowedTableModel[int](runner, COLUMNS)
+    view.setModel(model)
+    gate = PaintGate(view.viewport())
+    model.paint_gate = gate
+    painted: list[float] = []
+
+    class PaintSpy(QObject):
+        def eventFilter(self, _w: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and model.rowCount() > 0:
+                painted.append(time.perf_counter())
+            return False
+
+    spy = PaintSpy(view)
+    view.viewport().installEventFilter(spy)
+    view.show()
+    qtbot.waitExposed(view)
+    source = Counted(1_000)
+    model.set_source(source)
+    qtbot.waitUntil(lambda: not model.counting, timeout=WAIT_MS)
+    assert model.rowCount() == 1_000
+    assert painted
+    assert source.counted_at is not None
+    assert source.counted_at > painted[0]
+    _settle(qtbot, runner)
+
+    # A hidden view holds nothing back.
+    hidden_view = QTableView()
+    qtbot.addWidget(hidden_view)
+    hidden = PaintGate(hidden_view.viewport())
+    hidden.arm()
+    started = time.perf_counter()
+    hidden.wait()
+    assert time.perf_counter() - started < 0.1

@@ -120,4 +120,12 @@ def _custom_reader(name: str) -> Callable[[ContactRow], str]:
 
 
 def _standard_reader(key: str, lookups: CrmLookups) -> Callable[[ContactRow], str]:
+    """``standard_text`` for one column, with the choice of field made once (a paint asks
+    every visible cell)."""
+    if key in _PLAIN_TEXT:
+        return lambda row: getattr(row, key) or ""
     return lambda row: standard_text(key, row, lookups)
+
+
+# Columns holding text (or None) shown as it is.
+_PLAIN_TEXT = frozenset({"email", "phone", "company", "city", "source", "tags"})

@@ -31,6 +31,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from ghl_desktop.ui.after_paint import PaintGate
 from ghl_desktop.ui.models.base import ITEM_ROLE
 from ghl_desktop.ui.ops import OpRunner, ReadOp
 
@@ -104,6 +105,9 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         self._flush.timeout.connect(self._request_blocks)
         self.block_requests = 0  # how many block reads were started (tests and benchmarks)
         self._is_dimmed = is_dimmed  # rows shown in italics (archived contacts)
+        # What follows a new source's first rows (its count) waits at this gate for them to
+        # be painted (a view sets it: ``ui.after_paint.PaintGate``).
+        self.paint_gate: PaintGate | None = None
 
     # -- columns ---------------------------------------------------------------------------
     @property
@@ -159,9 +163,14 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         def count_arrived(count: int) -> None:
             self._count_arrived(ticket, count)
 
-        ReadOp(self._ops, self, source.count).success(count_arrived).failure(
-            self._read_failed
-        ).run()
+        gate = self.paint_gate
+
+        def count() -> int:
+            if gate is not None:
+                gate.wait()
+            return source.count()
+
+        ReadOp(self._ops, self, count).success(count_arrived).failure(self._read_failed).run()
 
     def _first_page_arrived(
         self, source: RowSource[R], ticket: int, replace: bool, rows: Sequence[R]
@@ -182,6 +191,8 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
             self._blocks[0] = _Block(rows, ticket)
             self._wanted.clear()
             self.endResetModel()
+            if self.paint_gate is not None:
+                self.paint_gate.arm()
             self.first_rows_shown.emit()
         else:
             if count is not None:
@@ -365,18 +376,22 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._rows:
+        # A paint asks each cell for a dozen roles; the ones not served leave at once.
+        if role not in _SERVED_ROLES or not index.isValid():
+            return None
+        row = index.row()
+        if not 0 <= row < self._rows:
             return None
         if role == Qt.ItemDataRole.FontRole:
-            record = self.record(index.row())
-            if record is not None and self._is_dimmed is not None and self._is_dimmed(record):
+            if self._is_dimmed is None:
+                return None
+            record = self.record(row)
+            if record is not None and self._is_dimmed(record):
                 font = QFont()
                 font.setItalic(True)
                 return font
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, ITEM_ROLE, Qt.ItemDataRole.ForegroundRole):
-            return None
-        record = self._lookup(index.row())
+        record = self._lookup(row)
         if role == ITEM_ROLE:
             return record
         if record is None:
@@ -391,6 +406,15 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         if 0 <= column < len(self._columns) and self._columns[column].sortable:
             descending = order == Qt.SortOrder.DescendingOrder
             self.sort_requested.emit(self._columns[column].key, descending)
+
+
+_SERVED_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole,
+        ITEM_ROLE,
+    )
+)  # fmt: skip
 
 
 def _muted() -> QColor:

@@ -29,6 +29,7 @@ from ghl_desktop.services.contact_listing import ContactRow
 from ghl_desktop.services.smart_lists import service as smart_lists
 from ghl_desktop.services.smart_lists.filters import Group, parse_filter
 from ghl_desktop.services.smart_lists.service import SmartListInfo
+from ghl_desktop.ui.after_paint import PaintGate
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.column_chooser import ColumnChooserDialog
 from ghl_desktop.ui.dialogs.filter_builder import FilterBuilderDialog
@@ -86,11 +87,15 @@ class ContactListPanel(QWidget):
         self.count_label.setProperty("role", "muted")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.tabs = SmartListTabs()
+        # The columns come once the table is set up: each setting of the view would otherwise
+        # have the header ask the model for every column's title again (hundreds of calls).
         self.model = WindowedTableModel[ContactRow](
-            ctx.ops, contact_columns(self.column_keys, self.lookups), self,
-            is_dimmed=lambda row: row.is_archived,
-        )  # fmt: skip
+            ctx.ops, [], self, is_dimmed=lambda row: row.is_archived
+        )
         self.table = ContactsTable(self.model)
+        self.paint_gate = PaintGate(self.table.viewport())
+        self.model.paint_gate = self.paint_gate
+        self.model.set_columns(contact_columns(self.column_keys, self.lookups))  # widths too
         self.table.show_sort("created_at", True)
         self.table.setSortingEnabled(True)
         bar = QHBoxLayout()
@@ -157,8 +162,7 @@ class ContactListPanel(QWidget):
         self._rebuild_columns()
 
     def _rebuild_columns(self) -> None:
-        self.model.set_columns(contact_columns(self.column_keys, self.lookups))
-        self.table.apply_widths()
+        self.model.set_columns(contact_columns(self.column_keys, self.lookups))  # widths too
         self.table.show_sort(self._sort_column_key(), self.query.descending)
 
     def refresh(self) -> None:
@@ -188,10 +192,15 @@ class ContactListPanel(QWidget):
         snapshot, sub_id = self.workspace.snapshot, self.sub_account_id
         if snapshot is None or sub_id is None:
             return
-        uows, actor = self.ctx.uows, snapshot.actor
-        ReadOp(
-            self.ctx.ops, self, lambda: load_smart_lists(uows, actor, sub_id), key="smart_lists"
-        ).success(lambda state: self._show_smart_lists(state, select)).run()
+        uows, actor, gate = self.ctx.uows, snapshot.actor, self.paint_gate
+
+        def read() -> SmartListState:
+            gate.wait()  # the list's first rows are painted first
+            return load_smart_lists(uows, actor, sub_id)
+
+        ReadOp(self.ctx.ops, self, read, key="smart_lists").success(
+            lambda state: self._show_smart_lists(state, select)
+        ).run()
 
     def _show_smart_lists(self, state: SmartListState, select: str | None) -> None:
         self.tabs.set_lists(state.lists, select=select)

@@ -70,6 +70,15 @@ class ContactsScreen(Screen):
         self.action_bar.addWidget(self.import_button)
         self.action_bar.addWidget(self.new_button)
         self.list_panel = ContactListPanel(ctx, workspace)
+        self._lookups_after_first_rows: str | None = None
+        snapshot = self.snapshot
+        if snapshot is not None and snapshot.sub_account is not None:
+            # A screen is built to be shown at once: the list's first rows are read while Qt
+            # still builds, polishes and lays out the widgets, not after (what refresh() would
+            # do on show).
+            self._stale = False
+            self.list_panel.show_sub_account(snapshot.sub_account.id, EMPTY_LOOKUPS)
+            self._lookups_after_first_rows = snapshot.sub_account.id
         list_page = QWidget()
         list_layout = QVBoxLayout(list_page)
         list_layout.setContentsMargins(0, 0, 0, 0)
@@ -95,7 +104,6 @@ class ContactsScreen(Screen):
         self.bulk = BulkRunner(ctx, workspace, self.list_panel, self.bulk_progress, self)
         self.bulk_button.clicked.connect(self.show_bulk_menu)
         self.list_panel.open_contact.connect(self.open_contact)
-        self._lookups_after_first_rows: str | None = None
         self.list_panel.model.first_rows_shown.connect(self._first_rows_shown)
 
     # -- Screen ----------------------------------------------------------------------------
@@ -156,10 +164,15 @@ class ContactsScreen(Screen):
         snapshot = self.snapshot
         if snapshot is None:
             return
-        uows, actor = self.ctx.uows, snapshot.actor
-        ReadOp(
-            self.ctx.ops, self, lambda: load_lookups(uows, actor, sub_id), key="lookups"
-        ).success(lambda lookups: self._lookups_loaded(sub_id, lookups)).run()
+        uows, actor, gate = self.ctx.uows, snapshot.actor, self.list_panel.paint_gate
+
+        def read() -> CrmLookups:
+            gate.wait()  # the list's first rows are painted first
+            return load_lookups(uows, actor, sub_id)
+
+        ReadOp(self.ctx.ops, self, read, key="lookups").success(
+            lambda lookups: self._lookups_loaded(sub_id, lookups)
+        ).run()
 
     def _lookups_loaded(self, sub_id: str, lookups: CrmLookups) -> None:
         self.lookups, self.lookups_for = lookups, sub_id
