@@ -273,7 +273,8 @@ class ImportWriter:
             return
         connection = self.uow.session.connection()
         if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql(
+            _driver_executemany(
+                connection,
                 f"INSERT INTO {EVENTS.name} (id, name, sub_account_id, payload, occurred_at,"
                 " attempts) VALUES (?, ?, ?, ?, ?, 0)",
                 [
@@ -395,7 +396,17 @@ def _execute_many(
         f"INSERT INTO {table.name} ({', '.join(columns)})"
         f" VALUES ({', '.join('?' for _ in columns)})"
     )
-    connection.exec_driver_sql(sql, params)
+    _driver_executemany(connection, sql, params)
+
+
+def _driver_executemany(connection: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
+    """The driver's own executemany on the transaction's connection: SQLAlchemy's handling
+    of 100k parameter tuples (copying each, per-statement events) costs ~20% on top."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, params)
+    finally:
+        cursor.close()
 
 
 def _unique_links(links: list[dict[str, Any]]) -> list[dict[str, Any]]:

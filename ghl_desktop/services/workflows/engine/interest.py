@@ -23,7 +23,7 @@ from ghl_desktop.services.workflows.engine.definitions import definition_of
 from ghl_desktop.services.workflows.engine.steps import LIVE
 from ghl_desktop.services.workflows.registry import triggers_for_event
 
-CHUNK = 500
+CHUNK = 5_000  # contact ids per query (far below SQLite's and psycopg's parameter limits)
 
 
 def interesting_events(events: Sequence[DomainEvent], uow: UnitOfWork) -> list[DomainEvent]:
