@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from typing import cast as cast_type
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ColumnElement,
     Numeric,
     String,
+    Table,
     and_,
     case,
     cast,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import array
@@ -99,11 +102,26 @@ class CompileContext:
 
 
 def load_context(uow: UnitOfWork, group: Group) -> CompileContext:
-    sub = uow.session.get(SubAccount, uow.sub_account_id)
-    zone = ZoneInfo(sub.timezone if sub is not None else "UTC")
+    # Plain statements on the session's connection (every list read compiles its filter; the
+    # ORM loads cost more than the rest of a small query), so the tenant is named outright
+    # and pending changes are flushed first, as the ORM's autoflush would.
+    session, sub_id = uow.session, uow.sub_account_id
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    connection = session.connection()
+    subs = cast_table(SubAccount)
+    timezone = connection.execute(
+        select(subs.c.timezone).where(subs.c.id == sub_id)
+    ).scalar_one_or_none()
+    zone = ZoneInfo(timezone or "UTC")
+    fields = cast_table(ContactCustomField)
     custom = {
-        d.key: CustomFieldRef(d.key, CustomFieldType(d.field_type), tuple(d.options or ()))
-        for d in uow.session.scalars(select(ContactCustomField))
+        key: CustomFieldRef(key, CustomFieldType(field_type), tuple(options or ()))
+        for key, field_type, options in connection.execute(
+            select(fields.c.key, fields.c.field_type, fields.c.options).where(
+                fields.c.sub_account_id == sub_id
+            )
+        )
     }
     wanted: set[str] = set()
     for cond in group.walk():
@@ -112,10 +130,11 @@ def load_context(uow: UnitOfWork, group: Group) -> CompileContext:
     tag_ids: dict[str, str] = {}
     if wanted:
         keys = {w.strip().lower() for w in wanted}
-        for tag_id, name_key in uow.session.execute(
-            select(Tag.id, Tag.name_key).where(
-                Tag.sub_account_id == uow.sub_account_id,
-                Tag.id.in_(wanted) | Tag.name_key.in_(keys),
+        tags = cast_table(Tag)
+        for tag_id, name_key in connection.execute(
+            select(tags.c.id, tags.c.name_key).where(
+                tags.c.sub_account_id == sub_id,
+                tags.c.id.in_(wanted) | tags.c.name_key.in_(keys),
             )
         ):
             tag_ids[tag_id] = tag_id
@@ -135,24 +154,30 @@ def load_context(uow: UnitOfWork, group: Group) -> CompileContext:
 LARGE_TAG = 5_000
 
 
+_TAG_LINKS_UP_TO = text(
+    "SELECT count(*) FROM (SELECT 1 FROM contact_tags"
+    " WHERE sub_account_id = :sub AND tag_id = :tag LIMIT :cap) AS links"
+)
+
+
 def _large_tags(uow: UnitOfWork, tag_ids: set[str]) -> frozenset[str]:
     """The tags among ``tag_ids`` with more than LARGE_TAG links (each counted up to that)."""
-    large: set[str] = set()
-    for tag_id in sorted(tag_ids):
-        links = (
-            select(literal(1))
-            .select_from(ContactTag)
-            .where(ContactTag.sub_account_id == uow.sub_account_id, ContactTag.tag_id == tag_id)
-            .limit(LARGE_TAG + 1)
-            .subquery()
-        )
-        found = uow.session.connection().execute(select(func.count()).select_from(links))
-        if int(found.scalar() or 0) > LARGE_TAG:
-            large.add(tag_id)
-    return frozenset(large)
+    connection = uow.session.connection()
+    return frozenset(
+        tag_id
+        for tag_id in sorted(tag_ids)
+        if connection.execute(
+            _TAG_LINKS_UP_TO, {"sub": uow.sub_account_id, "tag": tag_id, "cap": LARGE_TAG + 1}
+        ).scalar_one()
+        > LARGE_TAG
+    )
 
 
 # -- values -----------------------------------------------------------------------------------
+def cast_table(model: Any) -> Table:
+    return cast_type(Table, model.__table__)
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII letters only: what SQLite's ``lower()`` does."""
     return text.translate(_ASCII_LOWER)
