@@ -85,6 +85,9 @@ class Base(DeclarativeBase):
 
     # Models set this to have field-level changes written to activity_logs by the unit of work.
     __audited__: bool = False
+    # Columns an audited model leaves out of those rows: values derived from other rows and
+    # rewritten by every one of them (a thread's preview of its newest message).
+    __audit_skip__: frozenset[str] = frozenset()
 
 
 class IdMixin:

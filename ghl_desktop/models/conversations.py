@@ -94,6 +94,9 @@ class Conversation(IdMixin, TimestampMixin, SoftDeleteMixin, TenantMixin, Base):
 
     __tablename__ = "conversations"
     __audited__ = True
+    # The inbox list's copies of the newest message (the messages are the record): every
+    # message rewrites them, and logging them would add an activity row per message.
+    __audit_skip__ = frozenset({"last_message_at", "last_message_preview", "unread_count"})
     __table_args__ = (
         CheckConstraint("unread_count >= 0", name="unread_count_not_negative"),
         Index(

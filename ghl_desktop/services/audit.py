@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect
@@ -32,12 +33,19 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _audited_columns(obj: Base) -> list[str]:
-    return [
+@cache
+def _audited_columns_of(cls: type[Base]) -> tuple[str, ...]:
+    return tuple(
         attr.key
-        for attr in inspect(type(obj)).column_attrs
-        if attr.key not in _SKIPPED and not any(m in attr.key for m in _SECRET_MARKERS)
-    ]
+        for attr in inspect(cls).column_attrs
+        if attr.key not in _SKIPPED
+        and attr.key not in cls.__audit_skip__
+        and not any(m in attr.key for m in _SECRET_MARKERS)
+    )
+
+
+def _audited_columns(obj: Base) -> tuple[str, ...]:
+    return _audited_columns_of(type(obj))
 
 
 def _changes(obj: Base, new: bool) -> dict[str, dict[str, Any]]:

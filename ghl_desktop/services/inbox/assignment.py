@@ -90,18 +90,35 @@ def _matches(
     return True
 
 
+# A batch of inbound messages (``ingest_batch``) puts a dict here: its new threads share one
+# read of the rules (their round-robin position moves in memory and is flushed with the batch).
+RULES_CACHE = "inbox.assignment_rules"
+
+
+def _active_rules(uow: UnitOfWork) -> list[AssignmentRule]:
+    cache: dict[str, list[AssignmentRule]] | None = uow.session.info.get(RULES_CACHE)
+    if cache is not None and "rules" in cache:
+        return cache["rules"]
+    rules = list(
+        uow.session.scalars(
+            select(AssignmentRule)
+            .where(AssignmentRule.is_active.is_(True))
+            .order_by(AssignmentRule.position, AssignmentRule.created_at)
+            .with_for_update()
+        )
+    )
+    if cache is not None:
+        cache["rules"] = rules
+    return rules
+
+
 def auto_assign(
     uow: UnitOfWork, conversation: Conversation, contact: Contact, kind: ChannelType, body: str
 ) -> str | None:
     """Apply the first matching rule to a new thread; returns the user assigned (or None)."""
     if conversation.assigned_user_id is not None:
         return conversation.assigned_user_id
-    rules = uow.session.scalars(
-        select(AssignmentRule)
-        .where(AssignmentRule.is_active.is_(True))
-        .order_by(AssignmentRule.position, AssignmentRule.created_at)
-        .with_for_update()
-    ).all()
+    rules = _active_rules(uow)
     allowed: set[str] | None = None
     for rule in rules:
         users = list(rule.user_ids or ())

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ghl_desktop.core.errors import ValidationError
+from ghl_desktop.core.errors import TenantViolation, ValidationError
 from ghl_desktop.core.ids import new_id
 from ghl_desktop.models.conversations import (
     Channel,
@@ -102,7 +102,7 @@ def ingest(uow: UnitOfWork, inbound: InboundMessage) -> InboundResult:
     if batch is not None:
         conversation = batch.threads.get((channel.id, contact.id))
         new_conversation = False
-        if conversation is None:  # _prefetch found none: a new thread
+        if conversation is None:  # a sender new to the batch: a new contact's new thread
             conversation = batch.threads[(channel.id, contact.id)] = new_thread(
                 uow, channel, contact.id
             )
@@ -110,6 +110,9 @@ def ingest(uow: UnitOfWork, inbound: InboundMessage) -> InboundResult:
             # Rows without ORM relationships are not ordered by their foreign keys: a new
             # thread goes to the database before any message points at it.
             uow.flush()
+        elif conversation.id in batch.opened:  # _open_threads made it for this message
+            batch.opened.discard(conversation.id)
+            new_conversation = True
     else:
         referenced = _referenced_thread(uow, channel, inbound.thread_refs)
         if referenced is not None:
@@ -174,6 +177,10 @@ class BatchState:
     seen: dict[tuple[str, str], InboundResult] = field(default_factory=dict)
     contacts: dict[tuple[str, str], Contact] = field(default_factory=dict)
     threads: dict[tuple[str, str], Conversation] = field(default_factory=dict)
+    # Threads _open_threads created whose first message has not been stored yet.
+    opened: set[str] = field(default_factory=set)
+    # Senders already parsed (phone numbers are costly to validate): (kind, from) -> parsed.
+    senders: dict[tuple[ChannelType, str], tuple[str, str, str]] = field(default_factory=dict)
 
 
 def batch_state(uow: UnitOfWork) -> BatchState | None:
@@ -186,14 +193,17 @@ def ingest_batch(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> list[In
     one flush instead of one per message). The caller commits, and on any error rolls back
     and stores them one by one with ``ingest``."""
     state = uow.session.info["inbox.batch"] = BatchState()
+    uow.session.info[assignment.RULES_CACHE] = {}
     try:
         with uow.session.no_autoflush:
             _prefetch(uow, messages, state)
+            _open_threads(uow, messages, state)
             results = [ingest(uow, m) for m in messages]
         uow.flush()
         return results
     finally:
         uow.session.info.pop("inbox.batch", None)
+        uow.session.info.pop(assignment.RULES_CACHE, None)
 
 
 def _existing(uow: UnitOfWork, channel: Channel, provider_id: str) -> InboundResult | None:
@@ -235,6 +245,16 @@ def _headers(inbound: InboundMessage) -> dict[str, Any]:
 
 def parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[str, str, str]:
     """(field, normalised value, display name) of the sender: ``phone`` or ``email``."""
+    batch = batch_state(uow)
+    if batch is None:
+        return _parse_sender(uow, kind, from_address)
+    parsed = batch.senders.get((kind, from_address))
+    if parsed is None:
+        parsed = batch.senders[(kind, from_address)] = _parse_sender(uow, kind, from_address)
+    return parsed
+
+
+def _parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[str, str, str]:
     raw = (from_address or "").strip()
     if not raw:
         raise ValidationError("from_address", "is required")
@@ -330,20 +350,31 @@ def _prefetch(uow: UnitOfWork, messages: Sequence[InboundMessage], state: BatchS
         if m.provider_message_id and m.provider_message_id.strip():
             wanted_ids[channel.id].add(m.provider_message_id.strip())
         senders[key].add(value)
+    stored = Message.__table__.c
     for channel_id, ids in wanted_ids.items():
+        # Read through the table, not the entity: the tenant term the scope would add
+        # (``sub_account_id = ?``) makes SQLite walk every message of the sub-account instead of
+        # the unique (channel, provider id) index once the list has three ids. The channel is
+        # this sub-account's (resolved in its scope), and so is every message on it; the check
+        # below only makes sure of it.
         rows = uow.session.execute(
-            select(Message.id, Message.conversation_id, Message.sender_id,
-                   Message.provider_message_id)
-            .where(Message.channel_id == channel_id, Message.provider_message_id.in_(ids))
+            select(stored.id, stored.conversation_id, stored.sender_id,
+                   stored.provider_message_id, stored.sub_account_id)
+            .where(stored.channel_id == channel_id, stored.provider_message_id.in_(ids))
         )  # fmt: skip
         for r in rows:
+            if r.sub_account_id != uow.sub_account_id:
+                raise TenantViolation("a channel of this sub-account holds another's message")
             state.seen[(channel_id, r.provider_message_id)] = InboundResult(
                 r.conversation_id, r.id, False, r.sender_id or ""
             )
     for key, values in senders.items():
         column = getattr(Contact, key)
-        found = uow.session.scalars(
-            select(Contact).where(column.in_(values)).order_by(Contact.created_at, Contact.id)
+        # Sorted here, not by ORDER BY: ordering by creation makes SQLite walk every contact
+        # of the sub-account in that order instead of looking the few senders up by phone.
+        found = sorted(
+            uow.session.scalars(select(Contact).where(column.in_(values))),
+            key=lambda c: (c.created_at, c.id),
         )
         for contact in found:
             state.contacts.setdefault((key, getattr(contact, key)), contact)
@@ -357,3 +388,27 @@ def _prefetch(uow: UnitOfWork, messages: Sequence[InboundMessage], state: BatchS
         )
         for conversation in threads:
             state.threads[(conversation.channel_id, conversation.contact_id)] = conversation
+
+
+def _open_threads(uow: UnitOfWork, messages: Sequence[InboundMessage], state: BatchState) -> None:
+    """The new threads of the batch's known contacts, written in one flush before any message
+    points at them (instead of one flush per new thread). Senders without a contact are left
+    to ``ingest``, which creates the contact and its thread together."""
+    opened = False
+    for m in messages:
+        provider_id = (m.provider_message_id or "").strip()
+        try:
+            kind = channel_type(m.channel)
+            key, value, _display = parse_sender(uow, kind, m.from_address)
+        except ValidationError:
+            continue  # ingest reports it for this message
+        channel = resolve_channel(uow, kind, m.to_address)
+        contact = state.contacts.get((key, value))
+        if contact is None or (provider_id and (channel.id, provider_id) in state.seen):
+            continue
+        if (channel.id, contact.id) not in state.threads:
+            thread = state.threads[(channel.id, contact.id)] = new_thread(uow, channel, contact.id)
+            state.opened.add(thread.id)
+            opened = True
+    if opened:
+        uow.flush()
