@@ -13,6 +13,9 @@
    crash after it leaves a completed step. So each step runs at least once and each
    external effect is queued exactly once (its idempotency key backs that up).
 
+Waits are the exception: they have no effect of their own, so ``wait_resume`` picks due waits
+and ends them in one transaction, set-wise, without a claim in between.
+
 Bounded work per call (``max_steps``) keeps a backlog - the app closed for a week - from
 turning into a storm: the rest waits for the next tick.
 """
