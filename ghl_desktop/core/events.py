@@ -52,11 +52,22 @@ class DomainEvent:
         event_cls = _REGISTRY.get(name)
         if event_cls is None:
             raise LookupError(f"unknown domain event {name!r}")
-        hints = typing.get_type_hints(event_cls)
+        hints = _hints(event_cls)
         values = {key: _from_json(hints.get(key), value) for key, value in payload.items()}
         return event_cls(
             event_id=event_id, sub_account_id=sub_account_id, occurred_at=occurred_at, **values
         )
+
+
+_HINTS: dict[type[DomainEvent], dict[str, Any]] = {}
+
+
+def _hints(event_cls: type[DomainEvent]) -> dict[str, Any]:
+    # Resolving the annotations costs more than rebuilding the event: once per class.
+    found = _HINTS.get(event_cls)
+    if found is None:
+        found = _HINTS[event_cls] = typing.get_type_hints(event_cls)
+    return found
 
 
 def event_types() -> dict[str, type[DomainEvent]]:

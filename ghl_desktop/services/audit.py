@@ -51,13 +51,18 @@ def _audited_columns(obj: Base) -> tuple[str, ...]:
 def _changes(obj: Base, new: bool) -> dict[str, dict[str, Any]]:
     state = inspect(obj)
     changes: dict[str, dict[str, Any]] = {}
-    for key in _audited_columns(obj):
-        history = state.attrs[key].history
+    columns = _audited_columns(obj)
+    if not new:  # only the attributes changed since loading can have history
+        unmodified = state.unmodified
+        columns = tuple(key for key in columns if key not in unmodified)
+    for key in columns:
         if new:
             value = getattr(obj, key)
             if value not in (None, "", {}, []):
                 changes[key] = {"old": None, "new": _json_value(value)}
-        elif history.has_changes():
+            continue
+        history = state.attrs[key].history
+        if history.has_changes():
             old = history.deleted[0] if history.deleted else None
             value = history.added[0] if history.added else None
             if old != value:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -265,14 +266,21 @@ def _parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tupl
             raw = raw.removeprefix("whatsapp:")
         # Providers send E.164 already: only other forms need the sub-account's country.
         region = "US" if raw.startswith("+") else phone_region(uow)
-        phone = normalise_phone(raw, region, "from_address")
-        assert phone is not None
-        return "phone", phone, ""
+        return "phone", _sender_phone(raw, region), ""
     name, address = parseaddr(raw)
     email = normalise_contact_email(address or raw, "from_address")
     if email is None:
         raise ValidationError("from_address", "is required")
     return "email", email, name.strip()
+
+
+@lru_cache(maxsize=4096)
+def _sender_phone(raw: str, region: str) -> str:
+    """E.164 of a sender's number (remembered: the same numbers write again and again, and
+    validating one costs more than storing its message). Invalid ones raise, uncached."""
+    phone = normalise_phone(raw, region, "from_address")
+    assert phone is not None
+    return phone
 
 
 def match_contact(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[Contact, bool]:
