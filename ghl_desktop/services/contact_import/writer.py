@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
-from ghl_desktop.core.ids import new_id
+from ghl_desktop.core.ids import new_ids
 from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, LifecycleStage, Tag
 from ghl_desktop.models.custom_fields import CustomFieldType
 from ghl_desktop.models.system import DomainEventRecord
@@ -114,6 +114,7 @@ class ImportWriter:
         self.skipped: list[tuple[int, str, str]] = []
         self._seen: dict[tuple[str, str], int] = {}  # ("email", value) -> row number
         self._tags: dict[str, Tag] = {}
+        self._tag_refs: dict[str, tuple[str, str]] = {}
         self._extra = resolve_tags(uow, extra_tags, create_missing=True)
         self._indexer: BulkIndexer | None = None
         self._defs = {d.key: d for d in loaded.plan.definitions}
@@ -136,6 +137,14 @@ class ImportWriter:
         if key not in self._tags:
             self._tags[key] = resolve_tags(self.uow, [name], create_missing=True)[0]
         return self._tags[key]
+
+    def _tag_ref(self, name: str) -> tuple[str, str]:
+        """(id, name) of the tag a cell names, remembered by the cell's exact text."""
+        ref = self._tag_refs.get(name)
+        if ref is None:
+            tag = self._tag(name)
+            ref = self._tag_refs[name] = (tag.id, tag.name)
+        return ref
 
     def _existing(self, rows: list[GoodRow]) -> dict[tuple[str, str], str]:
         """(field, value) -> id of the oldest live contact holding it.
@@ -228,29 +237,38 @@ class ImportWriter:
         records: list[dict[str, Any]] = []
         links: list[dict[str, Any]] = []
         events: list[Any] = []
-        for row in rows:
+        defaults = [
+            (d.key, d.default_value)
+            for d in self.loaded.plan.definitions
+            if d.default_value not in (None, "", [])
+        ]
+        extra = [(t.id, t.name) for t in self._extra]
+        ids = new_ids(2 * len(rows))  # a contact id and an event id per row
+        for at, row in enumerate(rows):
+            contact_id = ids[2 * at]
             record = {**_DEFAULTS, **row.values}
             custom = dict(record.pop("custom_fields") or {})
-            for d in self.loaded.plan.definitions:
-                if d.key not in custom and d.default_value not in (None, "", []):
-                    custom[d.key] = d.default_value
+            for key, value in defaults:
+                if key not in custom:
+                    custom[key] = value
             stage = record["lifecycle_stage"]
             record.update(
-                id=new_id(), sub_account_id=uow.sub_account_id, custom_fields=custom,
+                id=contact_id, sub_account_id=sub, custom_fields=custom,
                 lifecycle_stage=stage.value if isinstance(stage, LifecycleStage) else stage,
                 created_at=row.created_at or now, updated_at=now,
                 deleted_at=None, archived_at=None,
             )  # fmt: skip
             records.append(record)
-            chosen = list(dict.fromkeys([*(self._tag(n) for n in row.tags), *self._extra]))
-            for tag in chosen:
+            chosen = list(dict.fromkeys([*(self._tag_ref(n) for n in row.tags), *extra]))
+            for tag_id, _name in chosen:
                 links.append(
-                    {"contact_id": record["id"], "tag_id": tag.id, "sub_account_id": sub,
+                    {"contact_id": contact_id, "tag_id": tag_id, "sub_account_id": sub,
                      "created_at": now}
                 )  # fmt: skip
             events.append(
-                ContactCreated(sub_account_id=sub, contact_id=record["id"], occurred_at=now,
-                               source=record["source"], tags=tuple(t.name for t in chosen))
+                ContactCreated(sub_account_id=sub, contact_id=contact_id, occurred_at=now,
+                               event_id=ids[2 * at + 1], source=record["source"],
+                               tags=tuple(name for _id, name in chosen))
             )  # fmt: skip
         connection = uow.session.connection()
         links = _unique_links(links)
