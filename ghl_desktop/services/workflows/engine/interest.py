@@ -33,12 +33,15 @@ def interesting_events(events: Sequence[DomainEvent], uow: UnitOfWork) -> list[D
         if contact_id and event.sub_account_id:
             by_sub[event.sub_account_id].append((event, contact_id))
     kept: list[DomainEvent] = []
+    fired: dict[str, set[str]] = {}  # event name -> trigger types it can fire
     for sub_account_id, items in by_sub.items():
         listened = _trigger_types(uow, sub_account_id)
         live = _contacts_with_live_runs(uow, sub_account_id, {c for _e, c in items})
         for event, contact_id in items:
-            fired = {spec.type for spec in triggers_for_event(event.name)}
-            if contact_id in live or fired & listened:
+            types = fired.get(event.name)
+            if types is None:
+                types = fired[event.name] = {s.type for s in triggers_for_event(event.name)}
+            if contact_id in live or types & listened:
                 kept.append(event)
     return kept
 
@@ -62,6 +65,16 @@ def _trigger_types(uow: UnitOfWork, sub_account_id: str) -> set[str]:
 def _contacts_with_live_runs(
     uow: UnitOfWork, sub_account_id: str, contact_ids: set[str]
 ) -> set[str]:
+    any_live = uow.session.scalar(
+        select(WorkflowExecution.id)
+        .where(
+            WorkflowExecution.sub_account_id == sub_account_id,
+            WorkflowExecution.status.in_(LIVE),
+        )
+        .limit(1)
+    )
+    if any_live is None:  # the usual case for a bulk import: no contact to look up
+        return set()
     ordered = sorted(contact_ids)
     found: set[str] = set()
     for start in range(0, len(ordered), CHUNK):
