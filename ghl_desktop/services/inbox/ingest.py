@@ -15,8 +15,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from email.utils import parseaddr
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -34,8 +32,6 @@ from ghl_desktop.models.conversations import (
     SenderType,
 )
 from ghl_desktop.models.crm import Contact
-from ghl_desktop.services.contact_fields import normalise_contact_email, normalise_phone
-from ghl_desktop.services.crm_common import phone_region
 from ghl_desktop.services.crm_events import ContactCreated, ContactUpdated
 from ghl_desktop.services.inbox import ai_handoff, assignment
 from ghl_desktop.services.inbox.channels import (
@@ -46,6 +42,7 @@ from ghl_desktop.services.inbox.channels import (
 )
 from ghl_desktop.services.inbox.compliance import Keyword, keyword_of
 from ghl_desktop.services.inbox.events import ConversationStatusChanged, MessageReceived
+from ghl_desktop.services.inbox.senders import sender_address
 from ghl_desktop.services.inbox.sending import queue_outbound
 from ghl_desktop.services.inbox.settings import load_settings
 from ghl_desktop.services.inbox.threads import load_conversation, new_thread, thread_for, touch
@@ -190,9 +187,10 @@ def batch_state(uow: UnitOfWork) -> BatchState | None:
 
 
 def ingest_batch(uow: UnitOfWork, messages: Sequence[InboundMessage]) -> list[InboundResult]:
-    """Several inbound messages in one unit of work, flushed once (a group commit's worth:
-    one flush instead of one per message). The caller commits, and on any error rolls back
-    and stores them one by one with ``ingest``."""
+    """Several inbound messages in one unit of work (a group commit's worth): the known
+    senders' new threads flushed together, then the messages in one flush, instead of a
+    flush per message. The caller commits, and on any error rolls back and stores them one
+    by one with ``ingest``."""
     state = uow.session.info["inbox.batch"] = BatchState()
     uow.session.info[assignment.RULES_CACHE] = {}
     try:
@@ -248,39 +246,11 @@ def parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple
     """(field, normalised value, display name) of the sender: ``phone`` or ``email``."""
     batch = batch_state(uow)
     if batch is None:
-        return _parse_sender(uow, kind, from_address)
+        return sender_address(uow, kind, from_address)
     parsed = batch.senders.get((kind, from_address))
     if parsed is None:
-        parsed = batch.senders[(kind, from_address)] = _parse_sender(uow, kind, from_address)
+        parsed = batch.senders[(kind, from_address)] = sender_address(uow, kind, from_address)
     return parsed
-
-
-def _parse_sender(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[str, str, str]:
-    raw = (from_address or "").strip()
-    if not raw:
-        raise ValidationError("from_address", "is required")
-    if kind in (ChannelType.SMS, ChannelType.WHATSAPP) or (
-        kind is ChannelType.SANDBOX and "@" not in raw
-    ):
-        if raw.startswith("whatsapp:"):
-            raw = raw.removeprefix("whatsapp:")
-        # Providers send E.164 already: only other forms need the sub-account's country.
-        region = "US" if raw.startswith("+") else phone_region(uow)
-        return "phone", _sender_phone(raw, region), ""
-    name, address = parseaddr(raw)
-    email = normalise_contact_email(address or raw, "from_address")
-    if email is None:
-        raise ValidationError("from_address", "is required")
-    return "email", email, name.strip()
-
-
-@lru_cache(maxsize=4096)
-def _sender_phone(raw: str, region: str) -> str:
-    """E.164 of a sender's number (remembered: the same numbers write again and again, and
-    validating one costs more than storing its message). Invalid ones raise, uncached."""
-    phone = normalise_phone(raw, region, "from_address")
-    assert phone is not None
-    return phone
 
 
 def match_contact(uow: UnitOfWork, kind: ChannelType, from_address: str) -> tuple[Contact, bool]:
