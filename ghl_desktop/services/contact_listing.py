@@ -241,14 +241,16 @@ def _search_page(
     return _rows(uow, execute(uow, stmt).all())
 
 
-def _id_page(
+def _row_page(
     uow: UnitOfWork, conditions: list[ColumnElement[bool]], sort_key: str, descending: bool,
     offset: int, limit: int, signature: tuple[Any, ...],
-) -> list[str]:  # fmt: skip
+) -> list[Any]:  # fmt: skip
+    """The page's rows (``_ROW_COLUMNS``) in one statement: the page's keys are found by a
+    subquery an index on the sort columns answers alone, then just those rows are joined."""
     columns = (*SORT_KEYS[sort_key], Contact.id)
     order = [c.desc() if descending else c.asc() for c in columns]
     # Read untyped: only the last row's key is needed as values (for its bookmark).
-    raw: list[Any] = [type_coerce(c, NullType()).label(c.key) for c in columns]
+    raw: list[Any] = [type_coerce(c, NullType()).label(f"k{i}") for i, c in enumerate(columns)]
     stmt: Select[Any] = select(*raw).where(*conditions).order_by(*order)
     mark = _bookmarks.get((*signature, offset)) if offset else None
     if mark is not None:
@@ -256,14 +258,24 @@ def _id_page(
         stmt = stmt.where(_after(columns, mark, descending, nulls_high)).limit(limit)
     else:
         stmt = stmt.offset(offset).limit(limit)
-    rows = execute(uow, stmt).all()
-    if rows and all(v is not None for v in rows[-1]):
+    page = stmt.subquery("page")
+    keys = [page.c[f"k{i}"] for i in range(len(columns))]
+    rows = list(
+        execute(
+            uow,
+            select(*_ROW_COLUMNS, *keys)
+            .select_from(page.join(_CONTACTS, _CONTACTS.c.id == keys[-1]))
+            .order_by(*(k.desc() if descending else k.asc() for k in keys)),
+        ).all()
+    )
+    width = len(_ROW_COLUMNS)
+    if rows and all(v is not None for v in rows[-1][width:]):
         last = tuple(
             _moment(v) if c.key == "created_at" else v
-            for c, v in zip(columns, rows[-1], strict=True)
+            for c, v in zip(columns, rows[-1][width:], strict=True)
         )
         _bookmarks.put((*signature, offset + len(rows)), last)
-    return [r[-1] for r in rows]
+    return rows
 
 
 def fetch_rows(
@@ -283,7 +295,6 @@ def fetch_rows(
     selection = _selection(filter, search, include_archived)
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("contacts.read")
-        ids: list[str]
         searching = bool(search and search.strip())
         if (
             searching
@@ -305,14 +316,14 @@ def fetch_rows(
         if total is not None and offset >= REVERSE_FROM and offset > total // 2:
             end = min(offset + limit, total)
             signature = (*group_key, sort_key, not descending)
-            ids = _id_page(
+            records = _row_page(
                 uow, conditions, sort_key, not descending, total - end, end - offset, signature
             )
-            ids.reverse()
+            records.reverse()
         else:
             signature = (*group_key, sort_key, descending)
-            ids = _id_page(uow, conditions, sort_key, descending, offset, limit, signature)
-        return load_rows(uow, ids)
+            records = _row_page(uow, conditions, sort_key, descending, offset, limit, signature)
+        return _rows(uow, records)
 
 
 @dataclass(frozen=True)
@@ -347,8 +358,8 @@ def fetch_page(
             total = count_in(uow, selection, conditions)
         signature = (repr(filter), search, include_archived, sub_account_id, total,
                      sort_key, descending)  # fmt: skip
-        ids = _id_page(uow, conditions, sort_key, descending, 0, limit, signature)
-        return ListPage(total, load_rows(uow, ids))
+        records = _row_page(uow, conditions, sort_key, descending, 0, limit, signature)
+        return ListPage(total, _rows(uow, records))
 
 
 # Built once (the ids are one expanding parameter): statements run for every page.

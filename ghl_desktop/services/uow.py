@@ -163,7 +163,10 @@ class UnitOfWorkFactory:
                 # No access answers exactly like a sub-account that does not exist.
                 raise NotFound("sub-account", sub_account_id)
             agency_id, perms = access
-            session.rollback()
+            if not read_only:
+                # A writer's transaction (BEGIN IMMEDIATE) starts with its first change; a
+                # read goes on in the transaction it is in (one snapshot, one BEGIN less).
+                session.rollback()
         except BaseException:
             session.close()
             raise
