@@ -1,7 +1,8 @@
 """What a windowed contacts table needs: a count and any page of rows, fast at a million.
 
-``fetch_rows`` first finds the page's ids with an id-only query (which an index on the sort
-columns can answer without touching the table), then loads just those rows and their tags.
+``fetch_rows`` finds the page's ids with an id-only subquery (which an index on the sort
+columns can answer without touching the table) and joins just those rows, in one statement;
+their tags come with a second.
 Deep pages are read from the other end: the rows at offset 990,000 of 1,000,000 are the rows at
 offset 9,950 in the reverse order, so no query skips more than half the list; the row at the
 end of a page is remembered so the next page continues from it (keyset) instead of skipping.
