@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 BATCH_SIZE = 500
-WAIT_BATCH = 5000  # waits end set-wise in one transaction each (wait_resume)
+WAIT_BATCH = 10_000  # waits end set-wise, one transaction each (wait_resume): ~0.3 s of writer
 MAX_STEPS_PER_RUN = 20_000
 
 
