@@ -82,22 +82,59 @@ def _with_database(base_url: str, name: str) -> str:
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
+# Databases this process created on the shared test cluster: dropped when their test ends
+# (pg_runtime, any_runtime) or at the end of the session (the rest, and the template) - a
+# cluster reused across runs must not grow by a database per test (it once held 63 GB).
+_pg_created: list[str] = []
+
+
+def _drop_pg_database(base_url: str, name: str) -> None:
+    _admin_execute(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if name in _pg_created:
+        _pg_created.remove(name)
+
+
+def _drop_pg_database_of(url: str | None) -> None:
+    from sqlalchemy.engine import make_url
+
+    base_url = os.environ.get(PG_URL_ENV)
+    if url is not None and base_url:
+        name = make_url(url).database
+        if name in _pg_created:
+            _drop_pg_database(base_url, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    yield
+    base_url = os.environ.get(PG_URL_ENV)
+    if base_url:
+        for name in list(_pg_created):  # the template was created first: dropped last
+            if name != _templates.get("postgresql"):
+                _drop_pg_database(base_url, name)
+        if "postgresql" in _templates:
+            _drop_pg_database(base_url, _templates.pop("postgresql"))
+
+
 def _fresh_pg_database(base_url: str, *, migrated: bool = False) -> str:
     """Create a database on the test cluster and return its URL: empty, or a copy of a
     template migrated once per session (``CREATE DATABASE ... TEMPLATE`` is a file copy)."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     if not migrated:
         _admin_execute(base_url, f'CREATE DATABASE "{name}"')
+        _pg_created.append(name)
         return _with_database(base_url, name)
     if "postgresql" not in _templates:
         import tempfile
 
         template = f"tmpl_{uuid.uuid4().hex[:12]}"
         _admin_execute(base_url, f'CREATE DATABASE "{template}"')
+        _pg_created.append(template)
         folder = Path(tempfile.mkdtemp(prefix="ghl-pg-template-"))
         _runtime(folder, _with_database(base_url, template), FixedClock()).close()
         _templates["postgresql"] = template
     _admin_execute(base_url, f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}"')
+    _pg_created.append(name)
     return _with_database(base_url, name)
 
 
@@ -112,9 +149,11 @@ def pg_url_or_skip(*, migrated: bool = False) -> str:
 
 @pytest.fixture
 def pg_runtime(tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
-    rt = _runtime(tmp_path / "pgdata", pg_url_or_skip(migrated=True), clock)
+    url = pg_url_or_skip(migrated=True)
+    rt = _runtime(tmp_path / "pgdata", url, clock)
     yield rt
     rt.close()
+    _drop_pg_database_of(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -128,6 +167,7 @@ def any_runtime(
     rt = _runtime(data_dir, url, clock)
     yield rt
     rt.close()
+    _drop_pg_database_of(url)
 
 
 @dataclass
