@@ -118,6 +118,17 @@ def test_a_range_ending_inside_the_gap_ends_at_the_jump() -> None:
     assert hi == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
 
 
+def test_a_range_ending_where_the_repeated_hour_begins_ends_at_its_first_pass() -> None:
+    # 00:00-01:00 on New York's fall-back day: once the clock first reads 01:00 it never
+    # reads a time before 01:00 again that day, so the range ends there (05:00 UTC), not at
+    # the second 01:00 (06:00 UTC). Found by the brute-force property test.
+    tz = ZoneInfo(NY)
+    lo, hi = range_bounds(date(2026, 11, 1), time(0), time(1), tz)
+    assert (lo, hi) == (datetime(2026, 11, 1, 4, tzinfo=UTC), datetime(2026, 11, 1, 5, tzinfo=UTC))
+    slots = slots_on(date(2026, 11, 1), NY, weekly=every_day(NY, time(0), time(1)))
+    assert [f"{s.start:%H:%M%z}" for s in slots] == ["00:00-0400", "00:30-0400"]
+
+
 def test_visitor_zone_shows_the_same_instants() -> None:
     day = date(2026, 3, 8)
     here = slots_on(day, NY, weekly=every_day(NY, time(9), time(12)))

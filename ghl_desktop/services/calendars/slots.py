@@ -172,8 +172,13 @@ def _bound(day: date, wall: time, zone: ZoneInfo, *, latest: bool) -> datetime:
     naive = datetime.combine(day, wall)
     first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
     second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if first < second and latest:
+        # Ambiguous: the second pass ends the range only if the clock reads a time before
+        # ``wall`` just before it - not when ``wall`` is where the repeated hour begins.
+        before = (second - timedelta(microseconds=1)).astimezone(zone).replace(tzinfo=None)
+        return second if before < naive else first
     if first <= second:  # exists (ambiguous when they differ)
-        return second if latest else first
+        return first
     return _jump(second, first, zone)  # in a gap: fold=1 lies before the jump, fold=0 after
 
 
