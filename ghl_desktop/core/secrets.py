@@ -11,6 +11,7 @@ import base64
 import contextlib
 import json
 import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -68,12 +69,12 @@ class EncryptedFileSecretStore:
         if passphrase:
             salt_file = self._path.with_suffix(".salt")
             if not salt_file.exists():
-                _write_private(salt_file, os.urandom(16))
+                _create_private_once(salt_file, os.urandom(16))
             kdf = Scrypt(salt=salt_file.read_bytes(), length=32, n=2**15, r=8, p=1)
             return base64.urlsafe_b64encode(kdf.derive(passphrase.encode()))
         key_file = self._path.with_suffix(".key")
         if not key_file.exists():
-            _write_private(key_file, Fernet.generate_key())
+            _create_private_once(key_file, Fernet.generate_key())
         mode = key_file.stat().st_mode & 0o777
         if os.name == "posix" and mode & 0o077:
             raise SecretStoreError(f"{key_file} must be readable by its owner only (chmod 600)")
@@ -111,14 +112,31 @@ class EncryptedFileSecretStore:
                 self._save(data)
 
 
-def _write_private(path: Path, content: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _private_temp(path: Path, content: bytes) -> Path:
+    """A 0600 file beside ``path`` holding ``content``, under a name no other process uses."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         fh.write(content)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    return Path(name)
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    os.replace(_private_temp(path, content), path)
+
+
+def _create_private_once(path: Path, content: bytes) -> None:
+    """Create ``path`` unless it exists. Two processes starting at once (the app and
+    ``serve``) must end up with one key: the hard link fails for the second, which then
+    reads the first one's key instead of replacing it."""
+    tmp = _private_temp(path, content)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
 
 
 def keyring_available() -> bool:

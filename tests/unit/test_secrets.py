@@ -188,3 +188,35 @@ def test_passphrase_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("GHL_DESKTOP_SECRETS_PASSPHRASE", "other")
     with pytest.raises(SecretStoreError):
         open_secret_store(tmp_path, "ns").get("k")
+
+
+def test_stores_opened_at_the_same_moment_share_one_key(tmp_path: Path) -> None:
+    """The app and ``serve`` may create the key file at once: both must end up with the same
+    key (before, each wrote ``secrets.key.tmp`` and the loser kept a key nobody else had)."""
+    import threading
+
+    path = tmp_path / "secrets.enc"
+    barrier = threading.Barrier(8)
+    stores: list[EncryptedFileSecretStore] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            stores.append(EncryptedFileSecretStore(path))
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    for _ in range(20):
+        for p in tmp_path.iterdir():
+            p.unlink()
+        stores.clear()
+        threads = [threading.Thread(target=open_store) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        stores[0].set("stripe", SECRET)
+        assert {s.get("stripe") for s in stores} == {SECRET}
+        assert {p.name for p in tmp_path.iterdir()} == {"secrets.enc", "secrets.key"}
