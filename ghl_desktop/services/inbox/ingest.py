@@ -313,18 +313,26 @@ def _apply_keyword(
     return keyword
 
 
+def _route(uow: UnitOfWork, m: InboundMessage) -> tuple[Channel, str, str] | None:
+    """The message's channel and its sender's contact key and value; None when the sender
+    does not parse (``ingest`` reports that for the message)."""
+    try:
+        kind = channel_type(m.channel)
+        key, value, _display = parse_sender(uow, kind, m.from_address)
+    except ValidationError:
+        return None
+    return resolve_channel(uow, kind, m.to_address), key, value
+
+
 def _prefetch(uow: UnitOfWork, messages: Sequence[InboundMessage], state: BatchState) -> None:
     """Three queries for the whole batch instead of three per message: messages already
     stored (by provider id), the senders' contacts (oldest first wins), and their threads."""
     wanted_ids: dict[str, set[str]] = defaultdict(set)
     senders: dict[str, set[str]] = defaultdict(set)
     for m in messages:
-        try:
-            kind = channel_type(m.channel)
-            key, value, _display = parse_sender(uow, kind, m.from_address)
-        except ValidationError:
-            continue  # ingest reports it for this message
-        channel = resolve_channel(uow, kind, m.to_address)
+        if (routed := _route(uow, m)) is None:
+            continue
+        channel, key, value = routed
         if m.provider_message_id and m.provider_message_id.strip():
             wanted_ids[channel.id].add(m.provider_message_id.strip())
         senders[key].add(value)
@@ -375,12 +383,9 @@ def _open_threads(uow: UnitOfWork, messages: Sequence[InboundMessage], state: Ba
     opened = False
     for m in messages:
         provider_id = (m.provider_message_id or "").strip()
-        try:
-            kind = channel_type(m.channel)
-            key, value, _display = parse_sender(uow, kind, m.from_address)
-        except ValidationError:
-            continue  # ingest reports it for this message
-        channel = resolve_channel(uow, kind, m.to_address)
+        if (routed := _route(uow, m)) is None:
+            continue
+        channel, key, value = routed
         contact = state.contacts.get((key, value))
         if contact is None or (provider_id and (channel.id, provider_id) in state.seen):
             continue
