@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
+
+T = TypeVar("T")
 
 FALLBACK_MS = 250  # opens the gate if no paint comes (a view hidden meanwhile)
 WAIT_LIMIT_S = 1.0  # a reader never waits longer, whatever happens on the Qt side
@@ -42,6 +46,15 @@ class PaintGate(QObject):
     def wait(self) -> None:
         """Block until the gate is open (reader threads)."""
         self._open.wait(WAIT_LIMIT_S)
+
+    def after_paint(self, read: Callable[[], T]) -> Callable[[], T]:
+        """``read`` to run on a reader thread once the gate is open."""
+
+        def gated() -> T:
+            self.wait()
+            return read()
+
+        return gated
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
         if self._armed and event.type() == QEvent.Type.Paint:

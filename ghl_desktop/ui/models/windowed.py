@@ -164,13 +164,8 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
             self._count_arrived(ticket, count)
 
         gate = self.paint_gate
-
-        def count() -> int:
-            if gate is not None:
-                gate.wait()
-            return source.count()
-
-        ReadOp(self._ops, self, count).success(count_arrived).failure(self._read_failed).run()
+        read = source.count if gate is None else gate.after_paint(source.count)
+        ReadOp(self._ops, self, read).success(count_arrived).failure(self._read_failed).run()
 
     def _first_page_arrived(
         self, source: RowSource[R], ticket: int, replace: bool, rows: Sequence[R]

@@ -192,12 +192,9 @@ class ContactListPanel(QWidget):
         snapshot, sub_id = self.workspace.snapshot, self.sub_account_id
         if snapshot is None or sub_id is None:
             return
-        uows, actor, gate = self.ctx.uows, snapshot.actor, self.paint_gate
-
-        def read() -> SmartListState:
-            gate.wait()  # the list's first rows are painted first
-            return load_smart_lists(uows, actor, sub_id)
-
+        uows, actor = self.ctx.uows, snapshot.actor
+        # The list's first rows are painted first.
+        read = self.paint_gate.after_paint(lambda: load_smart_lists(uows, actor, sub_id))
         ReadOp(self.ctx.ops, self, read, key="smart_lists").success(
             lambda state: self._show_smart_lists(state, select)
         ).run()

@@ -164,12 +164,9 @@ class ContactsScreen(Screen):
         snapshot = self.snapshot
         if snapshot is None:
             return
-        uows, actor, gate = self.ctx.uows, snapshot.actor, self.list_panel.paint_gate
-
-        def read() -> CrmLookups:
-            gate.wait()  # the list's first rows are painted first
-            return load_lookups(uows, actor, sub_id)
-
+        uows, actor = self.ctx.uows, snapshot.actor
+        # The list's first rows are painted first.
+        read = self.list_panel.paint_gate.after_paint(lambda: load_lookups(uows, actor, sub_id))
         ReadOp(self.ctx.ops, self, read, key="lookups").success(
             lambda lookups: self._lookups_loaded(sub_id, lookups)
         ).run()
