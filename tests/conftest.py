@@ -156,6 +156,14 @@ def pg_runtime(tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
     _drop_pg_database_of(url)
 
 
+def runtime_on(backend: str, folder: Path, clock: FixedClock) -> Runtime:
+    """A migrated runtime on ``backend`` ("sqlite" or "postgresql") that the caller closes -
+    for tests that share its database with worker processes."""
+    if backend == "sqlite":
+        return _runtime(fresh_sqlite_data_dir(folder), None, clock)
+    return _runtime(folder, pg_url_or_skip(migrated=True), clock)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_runtime(
     request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock

@@ -32,7 +32,7 @@ from ghl_desktop.services.workflows.engine import control, run_due
 from ghl_desktop.services.workflows.engine.executor import LEASE
 from ghl_desktop.services.workflows.engine.queries import contact_executions
 from ghl_desktop.services.workflows.engine.steps import PAUSE_ENV
-from tests.conftest import _runtime, make_tenant
+from tests.conftest import _runtime, make_tenant, runtime_on
 from tests.integration.workflow_kit import Node, chain, outbox_rows, publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,13 +158,8 @@ def test_a_week_closed_runs_each_due_step_once_without_a_storm(runtime, clock) -
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def test_two_processes_run_each_step_once(backend, tmp_path) -> None:
-    from tests.conftest import fresh_sqlite_data_dir, pg_url_or_skip
-
     clock = FixedClock()
-    if backend == "sqlite":
-        rt = _runtime(fresh_sqlite_data_dir(tmp_path / "data"), None, clock)
-    else:
-        rt = _runtime(tmp_path / "data", pg_url_or_skip(migrated=True), clock)
+    rt = runtime_on(backend, tmp_path / "data", clock)
     try:
         t = make_tenant(rt)
         d = publish(rt, t.sub_account_id, "Pair", chain(

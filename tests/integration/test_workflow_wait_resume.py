@@ -26,7 +26,7 @@ from ghl_desktop.services import contacts
 from ghl_desktop.services.workflows.engine import control, run_due
 from ghl_desktop.services.workflows.engine.executor import LEASE
 from ghl_desktop.services.workflows.engine.steps import PAUSE_ENV
-from tests.conftest import _runtime, make_tenant
+from tests.conftest import make_tenant, runtime_on
 from tests.integration.workflow_kit import Node, chain, outbox_rows, publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,13 +220,8 @@ def test_a_process_killed_mid_batch_leaves_the_waits_due(runtime, clock, tmp_pat
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def test_two_processes_end_each_wait_once(backend, tmp_path) -> None:
-    from tests.conftest import fresh_sqlite_data_dir, pg_url_or_skip
-
     clock = FixedClock()
-    if backend == "sqlite":
-        rt = _runtime(fresh_sqlite_data_dir(tmp_path / "data"), None, clock)
-    else:
-        rt = _runtime(tmp_path / "data", pg_url_or_skip(migrated=True), clock)
+    rt = runtime_on(backend, tmp_path / "data", clock)
     try:
         email = Node("send_email", {"subject": "After", "body": "."})
         _enrolled(rt, chain(Node("wait", DAY), Node("wait", DAY), email), 60)
