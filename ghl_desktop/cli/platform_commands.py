@@ -7,6 +7,9 @@ from typing import Any
 
 from ghl_desktop.cli.context import Context, read_secret_line
 from ghl_desktop.cli.output import emit, print_json
+from ghl_desktop.core.errors import ValidationError
+
+DEFAULT_SUB_ACCOUNT_ROLE = "staff"
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +81,8 @@ def register(commands: Any) -> None:
     p.add_argument("--name", default="")
     p.add_argument("--password-stdin", action="store_true", required=True,
                    help="read the new user's password from standard input")  # fmt: skip
-    p.add_argument("--role", help="role key, name or id to grant right away")
+    p.add_argument("--role", help="role key, name or id to grant right away (default with "
+                   "--sub-account: staff)")  # fmt: skip
     p.add_argument("--sub-account", metavar="ID", help="grant the role on this sub-account")
     p.add_argument("--agency", metavar="ID")
     _json_flag(p)
@@ -228,10 +232,21 @@ def cmd_users_list(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_users_create(ctx: Context, args: argparse.Namespace) -> None:
     from ghl_desktop.services import users
 
+    role = args.role
+    if role is None:
+        # A user without any membership could sign in to nothing and would not even be listed:
+        # on one sub-account the least privileged role is the safe default; agency-wide access
+        # is never implied.
+        if args.sub_account is None:
+            raise ValidationError(
+                "role", "a new user needs access: give --sub-account ID (Staff there unless "
+                "--role says otherwise) or an agency-wide --role (agency_admin, agency_owner)",
+            )  # fmt: skip
+        role = DEFAULT_SUB_ACCOUNT_ROLE
     password = read_secret_line("password")
     user = users.create_user(
         ctx.runtime.uows, ctx.actor, ctx.agency_id(args.agency), args.email, password,
-        full_name=args.name, role=args.role, sub_account_id=args.sub_account,
+        full_name=args.name, role=role, sub_account_id=args.sub_account,
     )  # fmt: skip
     _emit_users(args, user, [user])
 

@@ -204,6 +204,20 @@ def test_users_grants_and_revokes(cli: Cli, installed: Installed) -> None:
     assert cli("users", "activate", "--email", "jane@acme-agency.com", "--json").json()["is_active"]
 
 
+def test_a_user_created_on_a_sub_account_without_a_role_is_staff_there(
+    cli: Cli, installed: Installed
+) -> None:
+    created = cli(
+        "users", "create", "--email", "sam@acme-agency.com", "--sub-account", installed.sub_b,
+        "--password-stdin", "--json", stdin=TEST_PASSWORD + "\n",
+    ).json()  # fmt: skip
+    assert [(m["scope"], m["target_id"], m["role_key"]) for m in created["memberships"]] == [
+        ("sub_account", installed.sub_b, "staff")
+    ]
+    listed = {u["email"] for u in cli("users", "list", "--json").json()}
+    assert "sam@acme-agency.com" in listed
+
+
 def test_archive_and_unarchive(cli: Cli, installed: Installed) -> None:
     archived = cli("sub-accounts", "archive", installed.sub_a, "--json").json()
     assert set(archived) == SUB_ACCOUNT_KEYS
@@ -237,15 +251,16 @@ def _add_staff(cli: Cli, installed: Installed) -> None:
 BAD_INPUT: dict[str, tuple[list[str], str, str]] = {
     # name: (arguments, stdin, what stderr must say)
     "duplicate email": (
-        ["users", "create", "--email", OWNER, "--password-stdin"], TEST_PASSWORD, "email: ",
+        ["users", "create", "--email", OWNER, "--sub-account", "{sub_a}", "--password-stdin"],
+        TEST_PASSWORD, "email: ",
     ),
     "invalid email": (
-        ["users", "create", "--email", "not-an-address", "--password-stdin"], TEST_PASSWORD,
-        "email: is not a valid email address",
+        ["users", "create", "--email", "not-an-address", "--sub-account", "{sub_a}",
+         "--password-stdin"], TEST_PASSWORD, "email: is not a valid email address",
     ),
     "weak password": (
-        ["users", "create", "--email", "new@acme-agency.com", "--password-stdin"], "short",
-        "password: must be at least 10 characters",
+        ["users", "create", "--email", "new@acme-agency.com", "--sub-account", "{sub_a}",
+         "--password-stdin"], "short", "password: must be at least 10 characters",
     ),
     "unknown role": (
         ["users", "create", "--email", "new@acme-agency.com", "--role", "overlord",
@@ -292,8 +307,12 @@ BAD_INPUT: dict[str, tuple[list[str], str, str]] = {
          "--owner-password-stdin"], TEST_PASSWORD, "agency: ",
     ),
     "missing password line": (
-        ["users", "create", "--email", "new@acme-agency.com", "--password-stdin"], "",
-        "password: expected on standard input",
+        ["users", "create", "--email", "new@acme-agency.com", "--sub-account", "{sub_a}",
+         "--password-stdin"], "", "password: expected on standard input",
+    ),
+    "a new user without any access": (
+        ["users", "create", "--email", "new@acme-agency.com", "--password-stdin"],
+        TEST_PASSWORD, "role: a new user needs access: give --sub-account ID",
     ),
 }  # fmt: skip
 
