@@ -79,7 +79,9 @@ def register(commands: Any) -> None:
     p = lists.add_parser("create", help="save a smart list")
     p.add_argument("--name", required=True)
     p.add_argument("--filter-json", required=True, metavar="JSON", dest="filter_json")
-    p.add_argument("--shared", action="store_true", help="visible to the whole sub-account")
+    p.add_argument("--shared", action="store_true",
+                   help="visible to the whole sub-account (always so without --as: a private "
+                   "list belongs to the user who saves it)")  # fmt: skip
     _common(p)
     p.set_defaults(handler=cmd_lists_create)
     p = lists.add_parser("count", help="count the contacts a filter or a saved list matches")
@@ -178,6 +180,8 @@ def cmd_get(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_tag(ctx: Context, args: argparse.Namespace) -> None:
     from ghl_desktop.services import tags
 
+    if any(not name.strip() for name in args.tag):
+        raise ValidationError("tag", "must not be blank")
     change = tags.add_tags if args.tag_action == "add" else tags.remove_tags
     changed = change(ctx.runtime.uows, ctx.actor, args.sub_account, args.contact_ids, args.tag)
     emit(args, {"changed": changed, "contacts": len(set(args.contact_ids)), "tags": args.tag},
@@ -205,9 +209,12 @@ def vars_of(item: Any) -> dict[str, Any]:
 def cmd_lists_create(ctx: Context, args: argparse.Namespace) -> None:
     from ghl_desktop.services.smart_lists import service
 
+    # The local administrator is no user: a private list of theirs would have no owner and no
+    # one could ever see it, so without --as the list is shared with the sub-account.
+    shared = args.shared or ctx.actor.is_system
     created = service.create_smart_list(
         ctx.runtime.uows, ctx.actor, args.sub_account, args.name, _filter(args.filter_json),
-        is_shared=args.shared,
+        is_shared=shared,
     )  # fmt: skip
     emit(args, created, ["id", "name", "shared"],
          [(created.id, created.name, "yes" if created.is_shared else "")])  # fmt: skip

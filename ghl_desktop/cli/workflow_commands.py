@@ -11,6 +11,8 @@ from ghl_desktop.cli.context import Context
 from ghl_desktop.cli.output import emit, print_json, to_jsonable
 from ghl_desktop.core.errors import ValidationError
 
+RUN_OUTCOMES = ("completed", "skipped", "failed", "retry", "parked", "cancelled")
+
 
 def _sub(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
@@ -123,7 +125,9 @@ def cmd_run_due(ctx: Context, args: argparse.Namespace) -> None:
         raise ValidationError("max-steps", "must be at least 1")
     reminders = fire_date_reminders(ctx.runtime.uows)
     summary = run_due(ctx.runtime.uows, max_steps=args.max_steps)
-    value = {"date_reminder_enrolments": reminders, **summary.as_dict()}
+    # Every documented key, 0 when nothing ended that way (scripts read them without guards).
+    value = {"date_reminder_enrolments": reminders, "claimed": 0, "lost": 0,
+             **dict.fromkeys(RUN_OUTCOMES, 0), **summary.as_dict()}  # fmt: skip
     emit(args, value, ["what", "count"], list(value.items()))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_PASSWORD
+from tests.db_state import diff
 from tests.integration.test_cli_platform import Cli, Installed, _init
 from tests.speed import fast_password_hashing
 
@@ -183,3 +184,32 @@ def test_every_command_keeps_to_its_sub_account(cli: Cli, world, tmp_path: Path)
     ):
         result = cli(*args, **staff)
         assert (result.code, result.err.strip()) == (1, f"error: sub-account not found: {b}"), args
+
+
+def test_a_list_saved_by_the_local_administrator_is_shared(cli: Cli, world) -> None:
+    """Without --as the command runs as no user: a private list would belong to no one and
+    stay invisible to every user of the sub-account."""
+    inst, _people = world
+    saved = cli("smart-lists", "create", "--sub-account", inst.sub_a, "--name", "VIPs",
+                "--filter-json", VIP, "--json").json()  # fmt: skip
+    assert saved["is_shared"] is True
+    cli(
+        "users", "create", "--email", "staff@acme-agency.com", "--password-stdin",
+        "--sub-account", inst.sub_a, "--json", stdin=TEST_PASSWORD + "\n",
+    ).json()  # fmt: skip
+    staff = {"as_user": "staff@acme-agency.com", "password": TEST_PASSWORD}
+    seen = cli("smart-lists", "list", "--sub-account", inst.sub_a, "--json", **staff).json()
+    assert [(x["name"], x["count"]) for x in seen] == [("VIPs", 2)]
+    # A user's own list stays theirs unless --shared.
+    own = cli("smart-lists", "create", "--sub-account", inst.sub_a, "--name", "Mine",
+              "--filter-json", VIP, "--json", **staff).json()  # fmt: skip
+    assert own["is_shared"] is False
+
+
+def test_a_blank_tag_is_refused(cli: Cli, world) -> None:
+    inst, people = world
+    before = cli.state()
+    result = cli("contacts", "tag", "add", "--sub-account", inst.sub_a, "--tag", "Gold",
+                 "--tag", "  ", people["Ada"])  # fmt: skip
+    assert (result.code, result.err.strip()) == (1, "error: tag: must not be blank")
+    assert diff(before, cli.state()) == {}

@@ -72,6 +72,13 @@ def test_list_enroll_run_due_and_history(cli: Cli, world) -> None:
     ran = cli("workflows", "run-due", "--json").json()
     assert ran["completed"] == 1
     assert ran["claimed"] == 1
+    # Every documented key is there even when nothing ended that way.
+    assert {k: ran[k] for k in ("skipped", "failed", "retry", "parked", "cancelled", "lost")} == (
+        dict.fromkeys(("skipped", "failed", "retry", "parked", "cancelled", "lost"), 0)
+    )
+    idle = cli("workflows", "run-due", "--json").json()
+    assert set(idle) == {"date_reminder_enrolments", "claimed", "lost", "completed", "skipped",
+                         "failed", "retry", "parked", "cancelled"}  # fmt: skip
     assert [r.payload["subject"] for r in outbox_rows(w["rt"])] == ["Hi Ada"]
 
     history = cli("workflows", "executions", "--contact", w["ada"], "--sub-account", w["a"],
