@@ -341,3 +341,71 @@ def test_the_count_waits_for_the_first_rows_to_be_painted(qtbot: QtBot, runner: 
     started = time.perf_counter()
     hidden.wait()
     assert time.perf_counter() - started < 0.1
+
+
+def test_show_now_reads_the_first_screenful_at_once(qtbot: QtBot, runner: OpRunner) -> None:
+    """``show_now`` reads the first rows on the calling (Qt) thread: they answer before any
+    event is processed; the count and the rest of the first block follow in the background."""
+    source = NumberSource(10_000)
+    model = WindowedTableModel[int](runner, COLUMNS, block_rows=100)
+    shown: list[bool] = []
+    model.first_rows_shown.connect(lambda: shown.append(True))
+    model.show_now(source, 25)
+    assert source.fetches == [(0, 25)]
+    assert shown == [True]
+    assert model.rowCount() == 25
+    assert model.counting
+    assert model.is_loaded(24)
+    assert not model.is_loaded(25)
+    assert model.index(24, 0).data() == "24"
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS) as loaded:
+        pass
+    assert loaded.args == [10_000]
+    _settle(qtbot, runner)
+    # Read ahead once counted: the whole first block, the second and the last.
+    assert sorted(source.fetches) == [(0, 25), (0, 100), (100, 100), (9_900, 100)]
+    assert model.is_loaded(99)
+    assert model.index(99, 1).data() == "49"
+
+
+def test_show_now_of_a_short_list_knows_its_length(qtbot: QtBot, runner: OpRunner) -> None:
+    source = NumberSource(7)
+    model = WindowedTableModel[int](runner, COLUMNS, block_rows=100)
+    with qtbot.waitSignal(model.loaded, timeout=WAIT_MS) as loaded:
+        model.show_now(source, 25)
+    assert loaded.args == [7]
+    assert not model.counting
+    assert model.rowCount() == 7
+    _settle(qtbot, runner)
+    assert source.fetches == [(0, 25)]  # nothing more to read
+
+
+def test_rows_beyond_the_first_screenful_are_asked_for(qtbot: QtBot, runner: OpRunner) -> None:
+    gate = threading.Event()
+
+    class SlowCount(NumberSource):
+        def count(self) -> int:
+            gate.wait(5)
+            return super().count()
+
+    source = SlowCount(500)
+    model = WindowedTableModel[int](runner, COLUMNS, block_rows=100)
+    model.show_now(source, 10)
+    gate.set()
+    qtbot.waitUntil(lambda: not model.counting, timeout=WAIT_MS)
+    assert model.index(50, 0).data() in (LOADING_TEXT, "50")
+    qtbot.waitUntil(lambda: model.index(50, 0).data() == "50", timeout=WAIT_MS)
+    _settle(qtbot, runner)
+    assert source.fetches.count((0, 100)) == 1  # asked once, by the paint or the read-ahead
+
+
+def test_show_now_reports_a_failed_read(qtbot: QtBot, runner: OpRunner) -> None:
+    class Broken(NumberSource):
+        def fetch(self, offset: int, limit: int) -> Sequence[int]:
+            raise RuntimeError("disk on fire")
+
+    model = WindowedTableModel[int](runner, COLUMNS)
+    with qtbot.waitSignal(model.failed, timeout=WAIT_MS) as failed:
+        model.show_now(Broken(3), 10)
+    assert "disk on fire" in str(failed.args[0])
+    assert model.rowCount() == 0

@@ -3,6 +3,8 @@ background with a progress bar and Cancel, and the log with Undo."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -31,13 +33,13 @@ class BulkRunner(QObject):
 
     def __init__(
         self, ctx: UiContext, workspace: Workspace, panel: ContactListPanel,
-        progress: JobProgress, owner: QWidget,
+        progress: Callable[[], JobProgress], owner: QWidget,
     ) -> None:  # fmt: skip
         super().__init__(owner)
         self.ctx = ctx
         self.workspace = workspace
         self.panel = panel
-        self.progress = progress
+        self.progress = progress  # the progress bar, built when first asked for
         self.owner = owner
         self.running = False
         self.last_result: BulkActionInfo | None = None
@@ -69,7 +71,7 @@ class BulkRunner(QObject):
         uows, actor, sub_id = self.ctx.uows, snapshot.actor, snapshot.sub_account.id
         ids_call = None if request.whole_list else self.panel.selected_ids_call()
         keywords = self.panel.list_keywords()
-        relay = self.progress.start(TITLES[request.kind])
+        relay = self.progress().start(TITLES[request.kind])
         self.running = True
 
         def work() -> BulkActionInfo:
@@ -94,13 +96,13 @@ class BulkRunner(QObject):
 
     def _done(self, result: BulkActionInfo) -> None:
         self.running = False
-        self.progress.finish()
+        self.progress().finish()
         self.last_result = result
         self.finished.emit(result)
 
     def _failed(self, error: Exception) -> None:
         self.running = False
-        self.progress.finish()
+        self.progress().finish()
         show_error(self.owner, error)
 
     def open_log(self) -> BulkLogDialog | None:

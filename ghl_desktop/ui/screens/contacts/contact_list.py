@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -56,8 +57,10 @@ class ContactListPanel(QWidget):
     open_contact = Signal(str)
     selection_changed = Signal(int)  # how many rows are selected
 
-    def __init__(self, ctx: UiContext, workspace: Workspace) -> None:
-        super().__init__()
+    def __init__(self, ctx: UiContext, workspace: Workspace, parent: QWidget | None = None) -> None:
+        # Every widget is created with its parent: with the app's style sheet, each move of a
+        # built widget into another parent restyles all of it again (half the build time).
+        super().__init__(parent)
         self.ctx = ctx
         self.workspace = workspace
         self.sub_account_id: str | None = None
@@ -65,7 +68,9 @@ class ContactListPanel(QWidget):
         self.query = ContactQuery()
         self.extra_filter: Group | None = None  # from the filter builder, on top of the tab
         self.column_keys: list[str] = list(DEFAULT_COLUMNS)
-        self.search = QLineEdit()
+        # A source waiting for the panel's first show (``_show_source``).
+        self._source_on_show: ContactSource | None = None
+        self.search = QLineEdit(self)
         self.search.setObjectName("ContactSearch")
         self.search.setPlaceholderText("Search name, email, phone, company or tag")
         self.search.setClearButtonEnabled(True)
@@ -73,26 +78,26 @@ class ContactListPanel(QWidget):
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.filter_button = QPushButton("Filter…")
+        self.filter_button = QPushButton("Filter…", self)
         self.filter_button.setObjectName("FilterContacts")
-        self.clear_filter_button = QPushButton()
+        self.clear_filter_button = QPushButton(self)
         self.clear_filter_button.setObjectName("ClearFilter")
         self.clear_filter_button.setVisible(False)
-        self.columns_button = QPushButton("Columns…")
-        self.archived_check = QCheckBox("Archived too")
+        self.columns_button = QPushButton("Columns…", self)
+        self.archived_check = QCheckBox("Archived too", self)
         self.archived_check.setObjectName("ShowArchived")
         self.archived_check.setToolTip("Show archived contacts in the list as well")
-        self.count_label = QLabel()
+        self.count_label = QLabel(self)
         self.count_label.setObjectName("ContactCount")
         self.count_label.setProperty("role", "muted")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.tabs = SmartListTabs()
+        self.tabs = SmartListTabs(self)
         # The columns come once the table is set up: each setting of the view would otherwise
         # have the header ask the model for every column's title again (hundreds of calls).
         self.model = WindowedTableModel[ContactRow](
             ctx.ops, [], self, is_dimmed=lambda row: row.is_archived
         )
-        self.table = ContactsTable(self.model)
+        self.table = ContactsTable(self.model, self)
         self.paint_gate = PaintGate(self.table.viewport())
         self.model.paint_gate = self.paint_gate
         self.model.set_columns(contact_columns(self.column_keys, self.lookups))  # widths too
@@ -173,11 +178,7 @@ class ContactListPanel(QWidget):
     def _load(self) -> None:
         if self.sub_account_id is None or self.workspace.snapshot is None:
             return
-        self.model.set_source(
-            ContactSource(
-                self.ctx.uows, self.workspace.snapshot.actor, self.sub_account_id, self.query
-            )
-        )
+        self._load_rows()
         # The tabs are read once the first rows are on screen (they never delay them).
         self._tabs_after_first_rows = True
 
@@ -224,11 +225,36 @@ class ContactListPanel(QWidget):
     def _load_rows(self) -> None:
         if self.sub_account_id is None or self.workspace.snapshot is None:
             return
-        self.model.set_source(
+        self._show_source(
             ContactSource(
                 self.ctx.uows, self.workspace.snapshot.actor, self.sub_account_id, self.query
             )
         )
+
+    def _show_source(self, source: ContactSource) -> None:
+        """A list shown for the first time, with nothing on screen yet and its first rows
+        read straight off an index (no smart-list filter, no search), has its first
+        screenful read when the panel is shown, so its first paint has rows (see
+        ``WindowedTableModel.show_now``). Any other list is read on the reader pool, the
+        rows on screen staying until it arrived."""
+        plain = source.query.filter is None and not source.query.search
+        if plain and self.model.source is None and not self.isVisible():
+            self._source_on_show = source
+            return
+        self._source_on_show = None
+        self.model.set_source(source)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        source, self._source_on_show = self._source_on_show, None
+        if source is not None:
+            self.model.show_now(source, self.rows_on_screen())
+
+    def rows_on_screen(self) -> int:
+        """How many rows the table can show at its current height (at least one more, for
+        a row cut at the bottom); the children are laid out before a widget's show event."""
+        row_height = max(1, self.table.verticalHeader().defaultSectionSize())
+        return self.table.height() // row_height + 1
 
     def _search_changed(self) -> None:
         self._requery()

@@ -51,60 +51,77 @@ class ContactsScreen(Screen):
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
         self.refresh_timer.timeout.connect(super().request_refresh)
         self.opened_contact_id: str | None = None
-        heading = QLabel("Contacts")
+        # Built top-down, every widget with its parent from the start: with the app's style
+        # sheet each move of a built widget into another parent restyles all of it again,
+        # which was half of the screen's build time.
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 12)
+        self.pages = QStackedWidget(self)
+        layout.addWidget(self.pages, 1)
+        self.list_page = list_page = QWidget(self.pages)
+        self.pages.addWidget(list_page)
+        self.list_layout = QVBoxLayout(list_page)
+        self.list_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel("Contacts", list_page)
         heading.setProperty("role", "heading")
-        self.new_button = QPushButton("&New contact…")
+        self.new_button = QPushButton("&New contact…", list_page)
         self.new_button.setObjectName("NewContact")
-        self.import_button = QPushButton("&Import…")
+        self.import_button = QPushButton("&Import…", list_page)
         self.import_button.setObjectName("ImportContacts")
-        self.bulk_button = QPushButton("&Bulk actions")
+        self.bulk_button = QPushButton("&Bulk actions", list_page)
         self.bulk_button.setObjectName("BulkActions")
-        self.export_button = QPushButton("E&xport…")
+        self.export_button = QPushButton("E&xport…", list_page)
         self.export_button.setObjectName("ExportContacts")
         self.action_bar = QHBoxLayout()
         self.action_bar.setSpacing(8)
+        self.list_layout.addLayout(self.action_bar)
         self.action_bar.addWidget(heading)
         self.action_bar.addStretch(1)
         self.action_bar.addWidget(self.bulk_button)
         self.action_bar.addWidget(self.export_button)
         self.action_bar.addWidget(self.import_button)
         self.action_bar.addWidget(self.new_button)
-        self.list_panel = ContactListPanel(ctx, workspace)
+        self.list_panel = ContactListPanel(ctx, workspace, list_page)
+        self.list_layout.addWidget(self.list_panel, 1)
         self._lookups_after_first_rows: str | None = None
         snapshot = self.snapshot
         if snapshot is not None and snapshot.sub_account is not None:
-            # A screen is built to be shown at once: the list's first rows are read while Qt
-            # still builds, polishes and lays out the widgets, not after (what refresh() would
-            # do on show).
+            # A screen is built to be shown at once: the list is set up now and reads its
+            # first screenful when it is shown (``ContactListPanel.showEvent``), not after
+            # the first paint (what refresh() on show would do).
             self._stale = False
             self.list_panel.show_sub_account(snapshot.sub_account.id, EMPTY_LOOKUPS)
             self._lookups_after_first_rows = snapshot.sub_account.id
-        list_page = QWidget()
-        list_layout = QVBoxLayout(list_page)
-        list_layout.setContentsMargins(0, 0, 0, 0)
-        list_layout.addLayout(self.action_bar)
-        list_layout.addWidget(self.list_panel, 1)
-        self.bulk_progress = JobProgress()
-        self.bulk_progress.setVisible(False)
-        list_layout.addWidget(self.bulk_progress)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(list_page)
-        self.empty = QLabel("Choose a sub-account to see its contacts.")
-        self.empty.setProperty("role", "muted")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pages.addWidget(self.empty)
+        self._bulk_progress: JobProgress | None = None  # built for the first bulk action
+        self._empty: QLabel | None = None  # built when there is no sub-account to show
         self._detail: ContactDetailPanel | None = None  # built when first opened
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 12)
-        layout.addWidget(self.pages, 1)
-        self.list_page = list_page
         self.new_button.clicked.connect(self.new_contact)
         self.import_button.clicked.connect(self.import_contacts)
         self.export_button.clicked.connect(self.export_contacts)
-        self.bulk = BulkRunner(ctx, workspace, self.list_panel, self.bulk_progress, self)
+        self.bulk = BulkRunner(ctx, workspace, self.list_panel, lambda: self.bulk_progress, self)
         self.bulk_button.clicked.connect(self.show_bulk_menu)
         self.list_panel.open_contact.connect(self.open_contact)
         self.list_panel.model.first_rows_shown.connect(self._first_rows_shown)
+
+    @property
+    def bulk_progress(self) -> JobProgress:
+        """The bulk actions' progress bar under the list, built the first time it is needed
+        (it is hidden until then)."""
+        if self._bulk_progress is None:
+            self._bulk_progress = JobProgress(self.list_page)
+            self._bulk_progress.setVisible(False)
+            self.list_layout.addWidget(self._bulk_progress)
+        return self._bulk_progress
+
+    @property
+    def empty(self) -> QLabel:
+        """What shows when no sub-account is chosen (built the first time that happens)."""
+        if self._empty is None:
+            self._empty = QLabel("Choose a sub-account to see its contacts.", self.pages)
+            self._empty.setProperty("role", "muted")
+            self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.pages.addWidget(self._empty)
+        return self._empty
 
     # -- Screen ----------------------------------------------------------------------------
     def request_refresh(self) -> None:
@@ -136,7 +153,7 @@ class ContactsScreen(Screen):
             self.pages.setCurrentWidget(self.empty)
             return
         sub_id = snapshot.sub_account.id
-        if self.pages.currentWidget() is self.empty:
+        if self._empty is not None and self.pages.currentWidget() is self._empty:
             self.pages.setCurrentWidget(self.list_page)
         if self.list_panel.sub_account_id != sub_id:
             self.show_list()
