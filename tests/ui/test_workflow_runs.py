@@ -43,6 +43,8 @@ def test_execution_log_path_and_controls(owner_window: OpenWindow, qtbot: QtBot)
     panel.table.selectRow(done)
     qtbot.waitUntil(lambda: len(panel.path.highlighted) == 5, timeout=WAIT_MS)
     assert "completed" in panel.path.summary.text()
+    trigger = panel.path.tree.topLevelItem(0).child(0).text(0)
+    assert trigger == "Contact created — Source = website_form"
     # The if/else row says what decided it.
     found = panel.path.tree.findItems(
         "Opened Email?", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
@@ -81,6 +83,12 @@ def test_dry_run_timeline(owner_window: OpenWindow, qtbot: QtBot) -> None:
     assert panel.table.item(0, 3).text().startswith("email to ")
     assert "branch yes: context.opened_email is_true (was True)" in panel.table.item(2, 4).text()
     assert "completed" in panel.outcome.text()
+    # "Why" is in view, not beyond a horizontal scroll bar.
+    owner_window.window.resize(1440, 900)
+    qtbot.waitUntil(lambda: panel.table.viewport().width() > 700, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert panel.table.horizontalScrollBar().maximum() == 0
+    assert panel.table.columnWidth(4) >= 200
     # Not opened: the other branch; bad JSON context: a message naming the field.
     panel.opened.setChecked(False)
     panel.report = None

@@ -51,7 +51,7 @@ def test_list_by_folder_and_the_welcome_series_tree(owner_window: OpenWindow, qt
     assert builder.status.text() == "Published — version 1 is live"
     top = [builder.tree.topLevelItem(i) for i in range(builder.tree.topLevelItemCount())]
     assert [t.text(0) for t in top] == ["When…", "Then…"]
-    assert _texts(top[0]) == ["Contact created — source = website_form"]
+    assert _texts(top[0]) == ["Contact created — Source = website_form"]
     email = top[1].child(0)
     assert email.text(0) == "Send Welcome Email"
     check = email.child(0).child(0)
@@ -304,3 +304,18 @@ def test_settings_tab_saves_reentry_rules(owner_window: OpenWindow, qtbot: QtBot
     with owner_window.ctx.uows.tenant(snapshot.actor, snapshot.sub_account.id) as uow:
         reentry = authoring.draft_definition(uow, wid).reentry
     assert (reentry.allow_reentry, reentry.max_enrolments, reentry.window_minutes) == (True, 5, 30)
+
+
+def test_trigger_filters_name_records_not_ids(owner_window: OpenWindow, qtbot: QtBot):
+    """The Form Follow-up trigger filters on the Lead Capture Form: the tree shows its name
+    and the filter's label, not the form's id and the setting's key."""
+    screen = automation(owner_window, qtbot)
+    _select_workflow(screen, qtbot, "Form Follow-up")
+    builder = screen.editor.builder
+    trigger = builder.tree.topLevelItem(0).child(0).text(0)
+    assert trigger == "Form submitted — Form = Lead Capture Form"
+    versions = screen.editor.versions
+    screen.editor.tabs.setCurrentWidget(versions)
+    versions.table.selectRow(0)
+    qtbot.waitUntil(lambda: versions.preview.topLevelItemCount() > 0, timeout=WAIT_MS)
+    assert versions.preview.topLevelItem(0).child(0).text(0) == trigger

@@ -146,7 +146,7 @@ class BuilderPanel(QWidget):
         self.snapshot, self.data = snapshot, data
         self.status.setText(status_text(data))
         self._set_problems(data.problems)
-        self._items = fill_tree(self.tree, data.draft, self._problems)
+        self._items = fill_tree(self.tree, data.draft, self._problems, data.options)
         pending, self._pending_select = self._pending_select, None
         item = self._items.get(pending.key) if pending else None
         if item is None and selected is not None and same_workflow:

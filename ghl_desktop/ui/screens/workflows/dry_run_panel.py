@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -29,6 +30,8 @@ from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 COLUMNS = ("When", "Step", "Status", "Would send", "Why")
+SENDS, WHY = COLUMNS.index("Would send"), COLUMNS.index("Why")
+MAX_WIDTHS = {0: 140, 1: 220, 2: 100}  # by column; "Would send" and "Why" share the rest
 
 
 def sends_text(sends: tuple[dict[str, Any], ...]) -> str:
@@ -68,7 +71,13 @@ class DryRunPanel(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("DryRunTimeline")
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # "Would send" and "Why" share the width the other columns leave and wrap: they are
+        # the point of the tab, so they must never sit beyond a horizontal scroll bar.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column in (SENDS, WHY):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         pick = QHBoxLayout()
@@ -160,9 +169,11 @@ class DryRunPanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
-        self.table.resizeColumnsToContents()
-        # Long messages are cut (the full text is the tooltip) so "Why" stays in view.
-        self.table.setColumnWidth(3, min(self.table.columnWidth(3), 360))
+        # Long step names are cut (the full text is the tooltip).
+        for column, widest in MAX_WIDTHS.items():
+            self.table.resizeColumnToContents(column)
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+        self.table.resizeRowsToContents()
         sends = len(report.sends)
         self.outcome.setText(
             f"v{report.version}: {report.outcome}"

@@ -19,8 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ghl_desktop.services.workflows import lookups
 from ghl_desktop.services.workflows.engine import control, queries
 from ghl_desktop.services.workflows.engine.queries import ExecutionDetail, ExecutionSummary
+from ghl_desktop.services.workflows.fields import REFERENCE_KINDS
+from ghl_desktop.services.workflows.lookups import Option
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, WriteOp
 from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
@@ -39,7 +42,10 @@ def load_run(ctx: UiContext, snapshot: WorkspaceSnapshot, execution_id: str) -> 
     definition = queries.run_definition(
         ctx.uows, snapshot.actor, sub, s.workflow_id, s.workflow_version
     )
-    return detail, definition
+    # The records trigger filters name (forms, stages, calendars…), to show them by name.
+    with ctx.uows.tenant(snapshot.actor, sub, read_only=True) as uow:
+        names = {kind: lookups.options(uow, kind) for kind in REFERENCE_KINDS}
+    return detail, definition, names
 
 
 class ExecutionsPanel(QWidget):
@@ -153,9 +159,9 @@ class ExecutionsPanel(QWidget):
         ReadOp(self.ctx.ops, self, lambda: load_run(self.ctx, snapshot, run.id),
                key="execution").success(self._show_path).run()  # fmt: skip
 
-    def _show_path(self, loaded: tuple[ExecutionDetail, Any]) -> None:
-        detail, definition = loaded
-        self.path.show_run(detail, definition)
+    def _show_path(self, loaded: tuple[ExecutionDetail, Any, dict[str, list[Option]]]) -> None:
+        detail, definition, names = loaded
+        self.path.show_run(detail, definition, names)
 
     # -- commands --------------------------------------------------------------------------
     def _update_buttons(self) -> None:

@@ -3,12 +3,14 @@ branch of each if/else it chose, and for each if/else the values that decided it
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QVBoxLayout, QWidget
 
 from ghl_desktop.services.workflows.engine.queries import ExecutionDetail, StepInfo
+from ghl_desktop.services.workflows.lookups import Option
 from ghl_desktop.ui.screens.workflows.tree_view import Node, fill_tree, make_tree
 
 PATH_COLOUR = QColor("#1E8449")
@@ -65,8 +67,13 @@ class ExecutionPath(QWidget):
         self.summary.setText("")
         self.highlighted = []
 
-    def show_run(self, detail: ExecutionDetail, definition: Any) -> None:
-        items = fill_tree(self.tree, definition)
+    def show_run(
+        self,
+        detail: ExecutionDetail,
+        definition: Any,
+        options: Mapping[str, Sequence[Option]] | None = None,
+    ) -> None:
+        items = fill_tree(self.tree, definition, options=options)
         by_action = {s.action_id: s for s in detail.steps if s.action_id}
         bold = QFont()
         bold.setBold(True)

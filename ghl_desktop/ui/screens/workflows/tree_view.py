@@ -3,8 +3,9 @@ nodes ("Yes" / "No"). Shared by the builder (the draft) and the versions tab (a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDropEvent
@@ -12,7 +13,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from ghl_desktop.core.errors import ValidationError
 from ghl_desktop.services.workflows import registry
-from ghl_desktop.services.workflows.definition import ActionDef, WorkflowDefinition
+from ghl_desktop.services.workflows.definition import ActionDef, TriggerDef, WorkflowDefinition
+from ghl_desktop.services.workflows.lookups import Option
 
 ROLE = Qt.ItemDataRole.UserRole
 PROBLEM_COLOUR = QColor("#C0392B")
@@ -92,11 +94,32 @@ def _type_label(action_type: str) -> str:
         return f"{action_type} (unknown)"
 
 
-def _trigger_label(trigger_type: str) -> str:
+def _filter_value(value: Any, kind: str, options: Mapping[str, Sequence[Option]]) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_filter_value(v, kind, options) for v in value)
+    names = {o.value: o.label for o in options.get(kind, ())}
+    return names.get(str(value), str(value))
+
+
+def trigger_text(trigger: TriggerDef, options: Mapping[str, Sequence[Option]] | None = None) -> str:
+    """ "Form submitted — Form = Lead Capture Form": the filters by their labels, the records
+    they name (forms, stages, users, calendars…) by their names rather than their ids."""
     try:
-        return registry.trigger_spec(trigger_type).label
+        spec: registry.TriggerSpec | None = registry.trigger_spec(trigger.type)
     except ValidationError:
-        return f"{trigger_type} (unknown)"
+        spec = None
+    label = spec.label if spec is not None else f"{trigger.type} (unknown)"
+    fields = {f.key: f for f in spec.filters} if spec is not None else {}
+    parts = []
+    for key, value in trigger.conditions.items():
+        field = fields.get(key)
+        name = field.label if field is not None else key
+        kind = field.kind if field is not None else ""
+        parts.append(f"{name} = {_filter_value(value, kind, options or {})}")
+    suffix = "" if trigger.is_active else " (off)"
+    return label + suffix + (f" — {', '.join(parts)}" if parts else "")
 
 
 def _item(
@@ -111,9 +134,11 @@ def fill_tree(
     tree: QTreeWidget,
     definition: WorkflowDefinition,
     problems: Mapping[str, list[str]] | None = None,
+    options: Mapping[str, Sequence[Option]] | None = None,
 ) -> dict[tuple[str, str, str | None], QTreeWidgetItem]:
     """Rebuild ``tree`` from ``definition``; items with problems are red with the problems
-    as their tooltip. Returns the items by node key (to restore a selection)."""
+    as their tooltip. ``options`` (the editor's pickers, by reference kind) name the records
+    trigger filters point at. Returns the items by node key (to restore a selection)."""
     problems = problems or {}
     tree.clear()
     items: dict[tuple[str, str, str | None], QTreeWidgetItem] = {}
@@ -129,10 +154,9 @@ def fill_tree(
     items[Node("triggers").key] = heading
     for trigger in definition.triggers:
         node = Node("trigger", trigger.id)
-        suffix = "" if trigger.is_active else " (off)"
-        filters = ", ".join(f"{k} = {v}" for k, v in trigger.conditions.items())
-        text = _trigger_label(trigger.type) + suffix + (f" — {filters}" if filters else "")
+        text = trigger_text(trigger, options)
         item = _item(heading, node, text, "trigger")
+        item.setToolTip(0, text)
         mark(item, trigger.id)
         items[node.key] = item
     steps = _item(tree, Node("actions"), "Then…", "")

@@ -115,7 +115,7 @@ class VersionsPanel(QWidget):
         ).success(self._show_tree).run()
 
     def _show_tree(self, definition: WorkflowDefinition) -> None:
-        fill_tree(self.preview, definition)
+        fill_tree(self.preview, definition, options=self.data.options if self.data else None)
 
     def restore(self) -> None:
         version, data, snapshot = self.current(), self.data, self.snapshot
