@@ -8,6 +8,7 @@ in the background and their errors are shown inside the dialog.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -57,6 +58,10 @@ class FilterBuilderDialog(QDialog):
             self.root.set_group(initial)
         else:
             self.root.add_condition()
+        # The conditions sit under "Match", not floating in the middle of the empty space.
+        root_layout = self.root.layout()
+        if root_layout is not None:
+            cast(QVBoxLayout, root_layout).addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.root)
