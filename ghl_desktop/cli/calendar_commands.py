@@ -1,4 +1,5 @@
-"""Calendar commands: calendars (list, slots) and appointments (list, book, cancel, status)."""
+"""Calendar commands: calendars (list, slots; create, hours, offer and services in
+``calendar_setup_commands``) and appointments (list, book, cancel, status)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 from datetime import date, datetime
 from typing import Any
 
+from ghl_desktop.cli import calendar_setup_commands
 from ghl_desktop.cli.context import Context
 from ghl_desktop.cli.output import emit
 from ghl_desktop.core.errors import ValidationError
@@ -38,6 +40,8 @@ def register(commands: Any) -> None:
                    help="default: the calendar's")  # fmt: skip
     _json(p)
     p.set_defaults(handler=cmd_slots)
+    calendar_setup_commands.register_calendar_actions(cal)
+    calendar_setup_commands.register_services(commands)
 
     appointments = commands.add_parser("appointments", help="booked appointments")
     appt = appointments.add_subparsers(metavar="ACTION")
