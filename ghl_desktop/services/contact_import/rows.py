@@ -20,6 +20,11 @@ from ghl_desktop.services.contact_fields import (
     normalise_fields,
     normalise_phone,
 )
+from ghl_desktop.services.contact_import.params import (
+    contact_params,
+    custom_defaults,
+    sqlite_time,
+)
 from ghl_desktop.services.custom_fields import is_empty, validate_value
 
 CUSTOM_PREFIX = "custom_fields."
@@ -98,6 +103,10 @@ class GoodRow:
     tags: list[str]
     created_at: datetime | None
     missing_required: list[str]  # custom keys a new contact would lack
+    # ``params.contact_params`` of the row and its created_at as SQLite text, built by
+    # ``check_rows`` (in the worker) for the writer's insert; None from ``check_row``.
+    params: tuple[Any, ...] | None = None
+    created_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -250,5 +259,13 @@ def check_row(plan: RowPlan, number: int, cells: list[str]) -> GoodRow | Rejecte
 
 
 def check_rows(plan: RowPlan, rows: list[tuple[int, list[str]]]) -> list[GoodRow | RejectedRow]:
-    """``check_row`` over a chunk (the unit of work sent to a worker process)."""
-    return [check_row(plan, number, cells) for number, cells in rows]
+    """``check_row`` over a chunk (the unit of work sent to a worker process), with each good
+    row's insert parameters built here rather than in the writing process."""
+    defaults = custom_defaults(plan.definitions)
+    outcomes = [check_row(plan, number, cells) for number, cells in rows]
+    for outcome in outcomes:
+        if isinstance(outcome, GoodRow):
+            outcome.params = contact_params(outcome.values, defaults)
+            if outcome.created_at is not None:
+                outcome.created_text = sqlite_time(outcome.created_at)
+    return outcomes

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from operator import itemgetter
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
@@ -19,6 +18,17 @@ from ghl_desktop.models.custom_fields import CustomFieldType
 from ghl_desktop.models.system import DomainEventRecord
 from ghl_desktop.services.contact_fts import BulkIndexer, bulk_insert_mode
 from ghl_desktop.services.contact_import.mapping import check_mapping
+from ghl_desktop.services.contact_import.params import (
+    COLUMNS,
+    DEFAULTS,
+    INSERT_COLUMNS,
+    contact_params,
+    created_payload,
+    created_payload_tail,
+    custom_defaults,
+    custom_with_defaults,
+    sqlite_time,
+)
 from ghl_desktop.services.contact_import.rows import (
     ADDITIONAL_PHONE,
     FieldDef,
@@ -38,7 +48,6 @@ from ghl_desktop.services.custom_field_definitions import ensure_value_index
 from ghl_desktop.services.tags import resolve_tags
 from ghl_desktop.services.uow import UnitOfWork
 
-SOURCE = "import"
 CONTACTS = cast(Table, Contact.__table__)
 CONTACT_TAGS = cast(Table, ContactTag.__table__)
 EVENTS = cast(Table, DomainEventRecord.__table__)
@@ -89,13 +98,12 @@ def load_plan(
     return LoadedPlan(plan, labels, {t: headers[i] for i, t in columns})
 
 
-_DEFAULTS: dict[str, Any] = {
-    "first_name": "", "last_name": "", "email": None, "phone": None, "company": "",
-    "address1": "", "city": "", "state": "", "postal_code": "", "country": None,
-    "timezone": None, "source": SOURCE, "lifecycle_stage": LifecycleStage.LEAD.value,
-    "lead_score": 0, "assigned_user_id": None, "dnd_sms": False, "dnd_email": False,
-    "dnd_whatsapp": False, "dnd_calls": False, "date_of_birth": None,
-}  # fmt: skip
+_SOURCE_AT = COLUMNS.index("source")
+_LINK_COLUMNS = ("contact_id", "tag_id", "sub_account_id", "created_at")
+_OUTBOX_SQL = (
+    f"INSERT INTO {EVENTS.name} (id, name, sub_account_id, payload, occurred_at, attempts)"
+    " VALUES (?, ?, ?, ?, ?, 0)"
+)
 
 
 class ImportWriter:
@@ -112,10 +120,15 @@ class ImportWriter:
         self.updated = 0
         self.rejected: list[RejectedRow] = []
         self.skipped: list[tuple[int, str, str]] = []
-        self._seen: dict[tuple[str, str], int] = {}  # ("email", value) -> row number
+        # value -> number of the first row that used it
+        self._seen_email: dict[str, int] = {}
+        self._seen_phone: dict[str, int] = {}
         self._tags: dict[str, Tag] = {}
         self._tag_refs: dict[str, tuple[str, str]] = {}
         self._extra = resolve_tags(uow, extra_tags, create_missing=True)
+        self._extra_refs = [(t.id, t.name) for t in self._extra]
+        self._chosen_by_tags: dict[tuple[str, ...], tuple[list[str], tuple[str, ...]]] = {}
+        self._payload_tails: dict[tuple[str, tuple[str, ...]], str] = {}
         self._indexer: BulkIndexer | None = None
         self._defs = {d.key: d for d in loaded.plan.definitions}
         self._times: dict[datetime, str] = {}  # SQLite text of the timestamps seen so far
@@ -154,17 +167,33 @@ class ImportWriter:
         sub-account in creation order (which grows with every chunk imported)."""
         found: dict[tuple[str, str], tuple[Any, str]] = {}
         connection = self.uow.session.connection()
+        sqlite = connection.dialect.name == "sqlite"
         for key in ("email", "phone"):
             values = sorted({r.values[key] for r in rows if r.values.get(key)})
             if not values:
                 continue
-            column = CONTACTS.c[key]
-            stmt = select(column, CONTACTS.c.created_at, CONTACTS.c.id).where(
-                CONTACTS.c.sub_account_id == self.uow.sub_account_id,
-                CONTACTS.c.deleted_at.is_(None),
-                column.in_(values),
-            )
-            for value, created, contact_id in connection.execute(stmt):
+            if sqlite:
+                # Through the driver: compiling an IN list of 2,000 values costs SQLAlchemy
+                # more than SQLite's index probes. Times come back as text: parsed to compare.
+                matches: Iterable[tuple[Any, ...]] = [
+                    (value, datetime.fromisoformat(created), contact_id)
+                    for value, created, contact_id in connection.exec_driver_sql(
+                        f"SELECT {key}, created_at, id FROM contacts"
+                        " WHERE sub_account_id = ? AND deleted_at IS NULL"
+                        f" AND {key} IN ({', '.join('?' * len(values))})",
+                        (self.uow.sub_account_id, *values),
+                    )
+                ]
+            else:
+                column = CONTACTS.c[key]
+                matches = connection.execute(
+                    select(column, CONTACTS.c.created_at, CONTACTS.c.id).where(
+                        CONTACTS.c.sub_account_id == self.uow.sub_account_id,
+                        CONTACTS.c.deleted_at.is_(None),
+                        column.in_(values),
+                    )
+                )
+            for value, created, contact_id in matches:
                 best = found.get((key, value))
                 if best is None or (created, contact_id) < best:
                     found[(key, value)] = (created, contact_id)
@@ -213,76 +242,127 @@ class ImportWriter:
         self._update(updates)
 
     def _unique_in_file(self, row: GoodRow) -> bool:
-        for key in ("email", "phone"):
-            value = row.values.get(key)
-            if not value:
-                continue
-            first = self._seen.get((key, value))
-            if first is not None:
+        values = row.values
+        email, phone = values.get("email"), values.get("phone")
+        seen_email, seen_phone = self._seen_email, self._seen_phone
+        for key, value, seen in (("email", email, seen_email), ("phone", phone, seen_phone)):
+            if value and value in seen:
                 self.rejected.append(
-                    RejectedRow(row.row, self._column(key), f"same {key} as row {first}", value)
-                )
+                    RejectedRow(row.row, self._column(key), f"same {key} as row {seen[value]}",
+                                value)
+                )  # fmt: skip
                 return False
-        for key in ("email", "phone"):
-            if row.values.get(key):
-                self._seen[(key, row.values[key])] = row.row
+        if email:
+            seen_email[email] = row.row
+        if phone:
+            seen_phone[phone] = row.row
         return True
+
+    def _chosen(self, tags: list[str]) -> tuple[list[str], tuple[str, ...]]:
+        """Ids and names of a new contact's tags (the row's, then the import's), remembered
+        per distinct tag list: an import repeats a few combinations."""
+        key = tuple(tags)
+        found = self._chosen_by_tags.get(key)
+        if found is None:
+            refs = list(dict.fromkeys([*(self._tag_ref(n) for n in tags), *self._extra_refs]))
+            found = self._chosen_by_tags[key] = (
+                [tag_id for tag_id, _ in refs], tuple(name for _, name in refs),
+            )  # fmt: skip
+        return found
 
     def _insert(self, rows: list[GoodRow]) -> None:
         if not rows:
             return
         uow = self.uow
         sub = uow.sub_account_id
+        assert sub is not None
         now = uow.clock.now()
+        connection = uow.session.connection()
+        ids = new_ids(2 * len(rows))  # a contact id and an event id per row
+        if connection.dialect.name != "sqlite":
+            self._insert_core(connection, rows, ids, sub, now)
+        else:
+            self._insert_sqlite(connection, rows, ids, sub, now)
+        if self._indexer is not None:
+            self._indexer.touch(ids[0::2])
+        self.created += len(rows)
+
+    def _insert_sqlite(
+        self, connection: Connection, rows: list[GoodRow], ids: list[str], sub: str,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        """Parameters the worker built (``GoodRow.params``) plus id, tenant and times, then one
+        prepared statement per table through the driver: at 100k rows SQLAlchemy's per-row
+        parameter processing would cost more than SQLite's own work."""
+        now_text = sqlite_time(now)
+        defaults = custom_defaults(self.loaded.plan.definitions)
+        contacts: list[tuple[Any, ...]] = []
+        links: list[tuple[str, str, str, str]] = []
+        outbox: list[tuple[str, str, str, str, str]] = []
+        events: list[ContactCreated] = []
+        tails = self._payload_tails
+        for at, row in enumerate(rows):
+            contact_id, event_id = ids[2 * at], ids[2 * at + 1]
+            params = row.params or contact_params(row.values, defaults)
+            created = row.created_text
+            if created is None and row.created_at is not None:
+                created = sqlite_time(row.created_at)
+            contacts.append((contact_id, sub, *params, created or now_text, now_text, None, None))
+            tag_ids, names = self._chosen(row.tags)
+            for tag_id in tag_ids:
+                links.append((contact_id, tag_id, sub, now_text))
+            source = params[_SOURCE_AT]
+            tail = tails.get((source, names))
+            if tail is None:
+                tail = tails[(source, names)] = created_payload_tail(source, names)
+            outbox.append((event_id, ContactCreated.name, sub, created_payload(contact_id, tail),
+                           now_text))  # fmt: skip
+            events.append(
+                ContactCreated(sub_account_id=sub, contact_id=contact_id, occurred_at=now,
+                               event_id=event_id, source=source, tags=names)
+            )  # fmt: skip
+        _execute_many(connection, CONTACTS, list(INSERT_COLUMNS), contacts)
+        if links:
+            _execute_many(connection, CONTACT_TAGS, list(_LINK_COLUMNS), links)
+        _driver_executemany(connection, _OUTBOX_SQL, outbox)
+        self.events.extend(events)
+
+    def _insert_core(
+        self, connection: Connection, rows: list[GoodRow], ids: list[str], sub: str,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        """PostgreSQL: Core statements; the rows are complete and stamped with this
+        sub-account already."""
+        defaults = custom_defaults(self.loaded.plan.definitions)
         records: list[dict[str, Any]] = []
         links: list[dict[str, Any]] = []
-        events: list[Any] = []
-        defaults = [
-            (d.key, d.default_value)
-            for d in self.loaded.plan.definitions
-            if d.default_value not in (None, "", [])
-        ]
-        extra = [(t.id, t.name) for t in self._extra]
-        ids = new_ids(2 * len(rows))  # a contact id and an event id per row
+        events: list[ContactCreated | ContactsImported] = []
         for at, row in enumerate(rows):
             contact_id = ids[2 * at]
-            record = {**_DEFAULTS, **row.values}
-            custom = dict(record.pop("custom_fields") or {})
-            for key, value in defaults:
-                if key not in custom:
-                    custom[key] = value
+            record = {**DEFAULTS, **row.values}
             stage = record["lifecycle_stage"]
             record.update(
-                id=contact_id, sub_account_id=sub, custom_fields=custom,
+                id=contact_id, sub_account_id=sub,
+                custom_fields=custom_with_defaults(record.get("custom_fields"), defaults),
                 lifecycle_stage=stage.value if isinstance(stage, LifecycleStage) else stage,
                 created_at=row.created_at or now, updated_at=now,
                 deleted_at=None, archived_at=None,
             )  # fmt: skip
             records.append(record)
-            chosen = list(dict.fromkeys([*(self._tag_ref(n) for n in row.tags), *extra]))
-            for tag_id, _name in chosen:
-                links.append(
-                    {"contact_id": contact_id, "tag_id": tag_id, "sub_account_id": sub,
-                     "created_at": now}
-                )  # fmt: skip
+            tag_ids, names = self._chosen(row.tags)
+            links.extend(
+                {"contact_id": contact_id, "tag_id": tag_id, "sub_account_id": sub,
+                 "created_at": now}
+                for tag_id in tag_ids
+            )  # fmt: skip
             events.append(
                 ContactCreated(sub_account_id=sub, contact_id=contact_id, occurred_at=now,
-                               event_id=ids[2 * at + 1], source=record["source"],
-                               tags=tuple(name for _id, name in chosen))
+                               event_id=ids[2 * at + 1], source=record["source"], tags=names)
             )  # fmt: skip
-        connection = uow.session.connection()
-        links = _unique_links(links)
-        if connection.dialect.name == "sqlite":
-            _insert_sqlite(connection, records, links, self._times)
-        else:
-            # Core statements: the rows are complete and stamped with this sub-account already.
-            connection.execute(insert(CONTACTS), records)
-            if links:
-                connection.execute(insert(CONTACT_TAGS), links)
-        if self._indexer is not None:
-            self._indexer.touch(r["id"] for r in records)
+        connection.execute(insert(CONTACTS), records)
+        if links:
+            connection.execute(insert(CONTACT_TAGS), links)
         self.write_events(events)
-        self.created += len(records)
 
     def write_events(self, events: Sequence[ContactCreated | ContactsImported]) -> None:
         """Outbox rows for events of this import, set-based (one prepared statement): the
@@ -293,8 +373,7 @@ class ImportWriter:
         if connection.dialect.name == "sqlite":
             _driver_executemany(
                 connection,
-                f"INSERT INTO {EVENTS.name} (id, name, sub_account_id, payload, occurred_at,"
-                " attempts) VALUES (?, ?, ?, ?, ?, 0)",
+                _OUTBOX_SQL,
                 [
                     (e.event_id, e.name, e.sub_account_id, json.dumps(_payload(e)),
                      _sqlite_cached_time(e.occurred_at, self._times))
@@ -359,7 +438,7 @@ def _sqlite_cached_time(value: datetime | None, cache: dict[datetime, str]) -> s
         return None
     text = cache.get(value)
     if text is None:
-        text = cache[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = cache[value] = sqlite_time(value)
     return text
 
 
@@ -368,43 +447,6 @@ def _payload(event: ContactCreated | ContactsImported) -> dict[str, Any]:
         # ``event.payload()`` spelled out: the generic one walks the dataclass per event.
         return {"contact_id": event.contact_id, "source": event.source, "tags": list(event.tags)}
     return event.payload()
-
-
-# Contacts columns SQLAlchemy would convert on SQLite (UTC text datetimes, JSON text, 0/1).
-_TIMES = ("created_at", "updated_at", "deleted_at", "archived_at")
-_FLAGS = ("dnd_sms", "dnd_email", "dnd_whatsapp", "dnd_calls")
-_CONVERTED = {*_TIMES, *_FLAGS, "date_of_birth", "custom_fields"}
-
-
-def _insert_sqlite(
-    connection: Connection, records: list[dict[str, Any]], links: list[dict[str, Any]],
-    times: dict[datetime, str],
-) -> None:  # fmt: skip
-    """One prepared statement per table through the driver: at 100k rows, SQLAlchemy's
-    per-row parameter processing would cost more than SQLite's own work."""
-    names = list(records[0])
-    plain = [n for n in names if n not in _CONVERTED]
-    get_plain = itemgetter(*plain)
-    dumps = json.dumps
-    params = [
-        (
-            *get_plain(r),
-            *(_sqlite_cached_time(r[n], times) for n in _TIMES),
-            *(int(r[n]) for n in _FLAGS),
-            None if r["date_of_birth"] is None else r["date_of_birth"].isoformat(),
-            dumps(r["custom_fields"]),
-        )
-        for r in records
-    ]
-    order = [*plain, *_TIMES, *_FLAGS, "date_of_birth", "custom_fields"]
-    _execute_many(connection, CONTACTS, order, params)
-    if links:
-        link_order = ["contact_id", "tag_id", "sub_account_id", "created_at"]
-        _execute_many(connection, CONTACT_TAGS, link_order, [
-            (r["contact_id"], r["tag_id"], r["sub_account_id"],
-             _sqlite_cached_time(r["created_at"], times))
-            for r in links
-        ])  # fmt: skip
 
 
 def _execute_many(
@@ -425,14 +467,3 @@ def _driver_executemany(connection: Connection, sql: str, params: list[tuple[Any
         cursor.executemany(sql, params)
     finally:
         cursor.close()
-
-
-def _unique_links(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[tuple[str, str]] = set()
-    unique = []
-    for link in links:
-        key = (link["contact_id"], link["tag_id"])
-        if key not in seen:
-            seen.add(key)
-            unique.append(link)
-    return unique
