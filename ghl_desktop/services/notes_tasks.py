@@ -266,9 +266,11 @@ def list_tasks(
 def my_tasks(
     uows: UnitOfWorkFactory, actor: Actor, sub_account_id: str, *,
     user_id: str | None = None, include_completed: bool = False, limit: int = 500,
+    everyone: bool = False,
 ) -> list[TaskInfo]:  # fmt: skip
-    """Tasks assigned to ``user_id`` (default: the actor), overdue first; tasks of deleted
-    contacts are left out."""
+    """Tasks assigned to ``user_id`` (default: the actor) - or, with ``everyone``, every task
+    of the sub-account, assigned or not - overdue first; tasks of deleted contacts are left
+    out."""
     with uows.tenant(actor, sub_account_id, read_only=True) as uow:
         uow.require("contacts.read")
         who = user_id or actor.user_id
@@ -276,10 +278,11 @@ def my_tasks(
         stmt = (
             select(Task, Contact.first_name, Contact.last_name, Contact.email)
             .join(Contact, Contact.id == Task.contact_id)
-            .where(Task.assigned_user_id == who)
             .order_by(*_order(now))
             .limit(limit)
         )
+        if not everyone:
+            stmt = stmt.where(Task.assigned_user_id == who)
         if not include_completed:
             stmt = stmt.where(Task.completed_at.is_(None))
         result = []

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ghl_desktop.services.notes_tasks import TaskInfo
 from ghl_desktop.ui.models.base import RecordTableModel
 
-DONE, TITLE, CONTACT, DUE = range(4)
+DONE, TITLE, CONTACT, DUE, ASSIGNEE = range(5)
 OVERDUE_COLOUR = QColor("#b42318")
 
 
 class TaskTableModel(RecordTableModel[TaskInfo]):
-    HEADERS = ("Done", "Task", "Contact", "Due")
+    HEADERS = ("Done", "Task", "Contact", "Due", "Assigned to")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        # Names the assignee (the screen sets it from its lookups): ids are never shown.
+        self.user_label: Callable[[str | None], str] = lambda _user_id: ""
 
     def display(self, item: TaskInfo, column: int) -> str:
         if column == DONE:
@@ -27,6 +35,8 @@ class TaskTableModel(RecordTableModel[TaskInfo]):
                 return "No due date"
             due = item.due_at.astimezone().strftime("%Y-%m-%d %H:%M")
             return f"{due} (overdue)" if item.is_overdue else due
+        if column == ASSIGNEE:
+            return self.user_label(item.assigned_user_id) if item.assigned_user_id else "Nobody"
         return ""
 
     def tooltip(self, item: TaskInfo, column: int) -> str | None:

@@ -1,15 +1,23 @@
 """My tasks: the tasks assigned to the signed-in user in the current sub-account, overdue
-first, then by due date. Complete (or reopen) and edit them."""
+first, then by due date. Complete (or reopen) and edit them. "Show" switches to everyone's
+tasks or one teammate's (an agency owner is rarely the assignee)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from ghl_desktop.services import notes_tasks
 from ghl_desktop.services.notes_tasks import TaskInfo
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.task_form import TaskFormDialog
-from ghl_desktop.ui.models.tasks import CONTACT, DONE, DUE, TITLE, TaskTableModel
+from ghl_desktop.ui.models.tasks import ASSIGNEE, CONTACT, DONE, DUE, TITLE, TaskTableModel
 from ghl_desktop.ui.ops import ReadOp, WriteOp
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
@@ -18,14 +26,26 @@ from ghl_desktop.ui.screens.contacts.lookups import EMPTY_LOOKUPS, CrmLookups
 from ghl_desktop.ui.widgets.data_table import DataTable
 from ghl_desktop.ui.workspace import Workspace
 
+MINE, EVERYONE = "mine", "everyone"
+EMPTY_TEXT = {
+    MINE: "No tasks assigned to you here. Add one from a contact's page, or show everyone's.",
+    EVERYONE: "No tasks in this sub-account. Add one from a contact's page.",
+    "": "No tasks assigned to them here.",
+}
+
 
 class TasksScreen(Screen):
     def __init__(self, ctx: UiContext, workspace: Workspace) -> None:
         super().__init__(ctx, workspace)
         self.setObjectName("TasksScreen")
         self.lookups: CrmLookups = EMPTY_LOOKUPS
-        heading = QLabel("My tasks")
+        self.heading = heading = QLabel("My tasks")
         heading.setProperty("role", "heading")
+        self.whose = QComboBox()
+        self.whose.setObjectName("TaskOwner")
+        self.whose.setAccessibleName("Show tasks of")
+        self.whose.setMinimumWidth(200)
+        self._fill_whose()
         self.summary = QLabel()
         self.summary.setObjectName("TaskSummary")
         self.summary.setProperty("role", "muted")
@@ -34,15 +54,20 @@ class TasksScreen(Screen):
         self.complete_button.setObjectName("CompleteTask")
         self.edit_button = QPushButton("&Edit…")
         self.model = TaskTableModel(self)
+        self.model.user_label = lambda user_id: self.lookups.user_label(user_id)
         self.table = DataTable(
-            self.model, stretch_column=TITLE, widths={DONE: 50, CONTACT: 200, DUE: 190}
-        )
+            self.model, stretch_column=TITLE,
+            widths={DONE: 50, CONTACT: 200, DUE: 190, ASSIGNEE: 180},
+        )  # fmt: skip
+        self.table.setColumnHidden(ASSIGNEE, True)
         self.table.setObjectName("TaskTable")
         self.table.setAccessibleName("My tasks")
         bar = QHBoxLayout()
         bar.addWidget(self.complete_button)
         bar.addWidget(self.edit_button)
         bar.addStretch(1)
+        bar.addWidget(QLabel("Show"))
+        bar.addWidget(self.whose)
         bar.addWidget(self.show_done)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 12)
@@ -52,6 +77,7 @@ class TasksScreen(Screen):
         layout.addWidget(self.table, 1)
         self._select_id: str | None = None
         self.show_done.toggled.connect(lambda _on: self.refresh())
+        self.whose.activated.connect(lambda _index: self.refresh())
         self.complete_button.clicked.connect(self.toggle_completed)
         self.edit_button.clicked.connect(self.edit_selected)
         self.table.item_activated.connect(lambda _t: self.edit_selected())
@@ -71,15 +97,39 @@ class TasksScreen(Screen):
             return
         uows, actor, sub_id = self.ctx.uows, snapshot.actor, snapshot.sub_account.id
         done = self.show_done.isChecked()
+        whose = self.whose_key()
+        user_id = None if whose in (MINE, EVERYONE) else whose
 
         def load() -> tuple[list[TaskInfo], CrmLookups]:
-            tasks = notes_tasks.my_tasks(uows, actor, sub_id, include_completed=done)
+            tasks = notes_tasks.my_tasks(
+                uows, actor, sub_id, user_id=user_id, include_completed=done,
+                everyone=whose == EVERYONE,
+            )  # fmt: skip
             return tasks, load_lookups(uows, actor, sub_id)
 
         ReadOp(self.ctx.ops, self, load, key="tasks").success(self._show).run()
 
+    def whose_key(self) -> str:
+        """MINE, EVERYONE or a teammate's user id."""
+        return str(self.whose.currentData() or MINE)
+
+    def _fill_whose(self) -> None:
+        current = self.whose_key() if self.whose.count() else MINE
+        me = self.snapshot.actor.user_id if self.snapshot else None
+        self.whose.clear()
+        self.whose.addItem("My tasks", MINE)
+        self.whose.addItem("Everyone's tasks", EVERYONE)
+        for user in self.lookups.users:
+            if user.id != me:
+                self.whose.addItem(f"{user.label}'s tasks", user.id)
+        self.whose.setCurrentIndex(max(self.whose.findData(current), 0))
+
     def _show(self, loaded: tuple[list[TaskInfo], CrmLookups]) -> None:
         tasks, self.lookups = loaded
+        self._fill_whose()
+        whose = self.whose_key()
+        self.heading.setText(self.whose.currentText() if whose != MINE else "My tasks")
+        self.table.setColumnHidden(ASSIGNEE, whose != EVERYONE)
         keep = self._select_id or getattr(self.selected(), "id", None)
         self.model.set_items(tasks)
         self._select_id = None
@@ -90,7 +140,7 @@ class TasksScreen(Screen):
         self.summary.setText(
             f"{open_tasks} open · {overdue} overdue"
             if tasks
-            else "No tasks assigned to you here. Add one from a contact's page."
+            else EMPTY_TEXT[whose if whose in EMPTY_TEXT else ""]
         )
         self._update_actions()
 
