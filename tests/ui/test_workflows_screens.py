@@ -47,6 +47,9 @@ def test_list_by_folder_and_the_welcome_series_tree(owner_window: OpenWindow, qt
         "Published v1",
     )
     _select_workflow(screen, qtbot, "Welcome Series")
+    owner_window.window.resize(1440, 900)
+    qtbot.waitUntil(lambda: screen.list.viewport().width() > 250, timeout=WAIT_MS)
+    assert screen.list.horizontalScrollBar().maximum() == 0  # every column in view
     builder = screen.editor.builder
     assert builder.status.text() == "Published — version 1 is live"
     top = [builder.tree.topLevelItem(i) for i in range(builder.tree.topLevelItemCount())]

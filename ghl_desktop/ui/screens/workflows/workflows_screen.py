@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -67,8 +68,12 @@ class WorkflowsScreen(Screen):
         self.list = QTreeWidget()
         self.list.setObjectName("WorkflowList")
         self.list.setHeaderLabels(["Workflow", "Status", "Steps"])
-        self.list.setColumnWidth(0, 170)
-        self.list.setColumnWidth(1, 110)
+        # The name takes what the status and step count leave: no horizontal scroll bar.
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.list.setUniformRowHeights(True)
         self.list.currentItemChanged.connect(lambda *_: self._selected())
         self.buttons: dict[str, QPushButton] = {}
@@ -103,7 +108,7 @@ class WorkflowsScreen(Screen):
         split.addWidget(self.editor)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([330, 1000])
+        split.setSizes([360, 1000])
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
