@@ -11,11 +11,19 @@ from sqlalchemy import delete
 
 from ghl_desktop.models.outbox import OutboxMessage, OutboxStatus
 from ghl_desktop.scheduler.host import SchedulerHost
-from ghl_desktop.scheduler.jobs import JobSpec
+from ghl_desktop.scheduler.jobs import JobSpec, default_jobs
 from ghl_desktop.services.outbox import OutboundMessage, SendReceipt, TransientSendError, enqueue
 from ghl_desktop.services.outbox.dispatcher import Dispatcher
+from ghl_desktop.services.scheduler_state import JobRunView
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.scheduler_host import SCHEDULER, SchedulerHostUi
+from ghl_desktop.ui.screens.outbox.models import (
+    JOB,
+    JOB_TITLES,
+    NEXT_RUN,
+    NOT_SCHEDULED,
+    JobTableModel,
+)
 from ghl_desktop.ui.screens.outbox.outbox_screen import OutboxScreen
 from ghl_desktop.ui.service_status import ServiceLevel
 from tests.ui.conftest import OpenWindow, click, wait_idle
@@ -128,10 +136,22 @@ def test_jobs_tab_shows_runs_and_the_holder(qtbot: QtBot, owner_window: OpenWind
     assert job.last_error == "RuntimeError: mailbox unreachable"
     assert screen.jobs_tab.model.display(job, 4) == "1 (1 failed)"
     assert "Another process runs the jobs: desk-1" in screen.jobs_tab.lease.text()
+    assert screen.jobs_tab.model.display(job, NEXT_RUN) not in ("", NOT_SCHEDULED)
     host.stop()
     screen.request_refresh()
     wait_idle(qtbot, win.ctx)
     assert "No scheduler is running" in screen.jobs_tab.lease.text()
+    # Without a scheduler the stored next runs will not happen: the tab does not promise them.
+    [job] = screen.jobs_tab.model.items()
+    assert screen.jobs_tab.model.display(job, NEXT_RUN) == NOT_SCHEDULED
+
+
+def test_jobs_are_named_by_what_they_do(qtbot: QtBot) -> None:
+    model = JobTableModel()
+    run = JobRunView("workflows.tick", None, None, None, None, None, 0, 0)
+    assert model.display(run, JOB) == "Workflow steps"
+    assert model.tooltip(run, JOB) == "workflows.tick"
+    assert set(JOB_TITLES) == {spec.id for spec in default_jobs()}
 
 
 def test_the_app_runs_the_scheduler_and_reports_it(qtbot: QtBot, plain_ctx: UiContext) -> None:

@@ -38,6 +38,7 @@ class JobsTab(QWidget):
         layout.addWidget(self.table, 1)
 
     def show_status(self, status: SchedulerStatus, own_holder: str | None) -> None:
+        self.model.scheduler_running = status.holder is not None and status.is_lease_live
         self.model.set_items(status.jobs)
         if status.holder is None:
             text = "No scheduler is running: messages wait until the app or `serve` runs."

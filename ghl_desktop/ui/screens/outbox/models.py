@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ghl_desktop.models.outbox import OutboxStatus
 from ghl_desktop.services.outbox.admin import OutboxItem
@@ -66,15 +67,35 @@ class OutboxTableModel(RecordTableModel[OutboxItem]):
 
 
 JOB, LAST_START, LAST_FINISH, NEXT_RUN, RUNS, HOLDER, LAST_ERROR = range(7)
+# What each built-in job does, in the words of the screens that show its effect (the id stays
+# in the tooltip: logs and `ghl-desktop scheduler` name jobs by id).
+JOB_TITLES = {
+    "workflows.tick": "Workflow steps",
+    "outbox.dispatch": "Send queued messages",
+    "events.redispatch": "Event delivery retries",
+    "reminders.tick": "Appointment reminders",
+    "calendar.sync": "Calendar sync (CalDAV)",
+    "inbox.imap_poll": "Fetch email (IMAP)",
+    "inbox.unsnooze": "Wake snoozed conversations",
+    "maintenance": "Database maintenance",
+}
+NOT_SCHEDULED = "not scheduled"
 
 
 class JobTableModel(RecordTableModel[JobRunView]):
     HEADERS = ("Job", "Last started", "Last finished", "Next run", "Runs", "Run by",
                "Last error")  # fmt: skip
 
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        # False while no scheduler holds a live lease: the stored next runs will not happen.
+        self.scheduler_running = True
+
     def display(self, item: JobRunView, column: int) -> str:
         if column == JOB:
-            return item.job_id
+            return JOB_TITLES.get(item.job_id, item.job_id)
+        if column == NEXT_RUN and not self.scheduler_running:
+            return NOT_SCHEDULED
         if column == LAST_START:
             return when(item.last_started_at)
         if column == LAST_FINISH:
@@ -93,4 +114,6 @@ class JobTableModel(RecordTableModel[JobRunView]):
     def tooltip(self, item: JobRunView, column: int) -> str | None:
         if column == LAST_ERROR and item.last_error:
             return item.last_error[:2000]
+        if column == JOB:
+            return item.job_id
         return None
