@@ -24,6 +24,7 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.qt_bridge import Change
 from ghl_desktop.ui.screens.base import Screen
 from ghl_desktop.ui.screens.workflows.access import TOPIC, read_op, write_op
+from ghl_desktop.ui.screens.workflows.contact_runs import ContactRunsDialog
 from ghl_desktop.ui.screens.workflows.editor import WorkflowEditor
 from ghl_desktop.ui.screens.workflows.editor_data import EditorData, load_editor
 from ghl_desktop.ui.screens.workflows.references_dialog import ReferencesDialog
@@ -38,6 +39,9 @@ STATUS_COLOURS = {"published": "#27AE60", "draft": "#7F8C8D"}
 # carry the workflow topic too but change no definition.
 TOPICS = (TOPIC, "tag", "pipeline", "sub_account")
 DEFINITION_EVENTS = frozenset({"workflow.published", "workflow.unpublished", "workflow.deleted"})
+
+
+BELOW_THE_LIST = ("References", "ContactRuns")
 
 
 def broken_counts(uow: UnitOfWork) -> dict[str, tuple[int, int]]:
@@ -84,16 +88,18 @@ class WorkflowsScreen(Screen):
             ("DuplicateWorkflow", "Copy", self.duplicate_workflow),
             ("DeleteWorkflow", "Delete", self.delete_workflow),
             ("References", "Find references…", self.open_references),
+            ("ContactRuns", "A contact's runs…", self.open_contact_runs),
         ):
             button = QPushButton(text)
             button.setObjectName(name)
             button.clicked.connect(action)
             self.buttons[name] = button
-            if name != "References":
+            if name not in BELOW_THE_LIST:
                 row.addWidget(button)
         row.addStretch(1)
         below = QHBoxLayout()
-        below.addWidget(self.buttons["References"])
+        for name in BELOW_THE_LIST:
+            below.addWidget(self.buttons[name])
         below.addStretch(1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -260,3 +266,15 @@ class WorkflowsScreen(Screen):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open_workflow.connect(self.select_workflow)
         dialog.open()
+
+    def open_contact_runs(self, contact_id: str | None = None) -> ContactRunsDialog | None:
+        """Every workflow run of one contact (searched for, or ``contact_id``)."""
+        if self.snapshot is None or self.snapshot.sub_account is None:
+            return None
+        dialog = ContactRunsDialog(self.ctx, self, self.snapshot)
+        if contact_id:
+            dialog.open_for(contact_id)
+        else:
+            dialog.find_contacts()
+        dialog.open()
+        return dialog
