@@ -134,6 +134,9 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     from ghl_desktop.services.contact_export import export_to_file
 
     columns = [c.strip() for c in (args.columns or "").split(",") if c.strip()]
+    folder = args.out.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise ValidationError("out", f"the folder {folder} does not exist")
     result = export_to_file(
         ctx.runtime.uows, ctx.actor, args.sub_account, args.out,
         smart_list_id=args.smart_list, columns=columns,

@@ -213,3 +213,11 @@ def test_a_blank_tag_is_refused(cli: Cli, world) -> None:
                  "--tag", "  ", people["Ada"])  # fmt: skip
     assert (result.code, result.err.strip()) == (1, "error: tag: must not be blank")
     assert diff(before, cli.state()) == {}
+
+
+def test_export_to_a_missing_folder_names_the_option(cli: Cli, world, tmp_path: Path) -> None:
+    inst, _people = world
+    target = tmp_path / "no-such-folder" / "out.csv"
+    result = cli("contacts", "export", "--sub-account", inst.sub_a, "--out", str(target))
+    assert result.code == 1
+    assert result.err.strip() == f"error: out: the folder {target.parent.resolve()} does not exist"
