@@ -142,7 +142,9 @@ def cmd_enroll(ctx: Context, args: argparse.Namespace) -> None:
         "execution_id": report.execution_ids[0] if report.execution_ids else None,
         "refused": next(iter(report.refused), None),
     }
-    emit(args, value, ["what", "value"], [(k, "" if v is None else v) for k, v in value.items()])
+    shown = {True: "yes", False: "no", None: ""}
+    rows = [(k, shown[v] if v is None or isinstance(v, bool) else v) for k, v in value.items()]
+    emit(args, value, ["what", "value"], rows)
 
 
 def cmd_control(ctx: Context, args: argparse.Namespace) -> None:

@@ -69,6 +69,9 @@ def test_list_enroll_run_due_and_history(cli: Cli, world) -> None:
                    "--json").json()  # fmt: skip
     assert enrolled["enrolled"] is True
     assert enrolled["execution_id"]
+    again = cli("workflows", "enroll", w["wf"], w["ada"], "--sub-account", w["a"])
+    assert again.code == 0  # a refusal is an answer, not an error
+    assert again.out.splitlines()[1].split() == ["enrolled", "no"]
     ran = cli("workflows", "run-due", "--json").json()
     assert ran["completed"] == 1
     assert ran["claimed"] == 1
