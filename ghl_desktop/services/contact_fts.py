@@ -52,18 +52,20 @@ class BulkIndexer:
         """Index every pending contact (new ones get their docs row first)."""
         migration = _migration()
         conn = self.connection
+        # Old entries out first, while only contacts indexed before have a docs row: the
+        # new contacts' rows would only make FTS5 look up 100k rowids it does not hold.
+        conn.execute(
+            text(
+                "DELETE FROM contacts_fts WHERE rowid IN (SELECT d.rowid FROM contacts_fts_docs d"
+                f" JOIN {PENDING} p ON p.id = d.contact_id)"
+            )
+        )
         conn.execute(
             text(
                 "INSERT INTO contacts_fts_docs(contact_id)"
                 f" SELECT id FROM {PENDING} p"
                 " WHERE NOT EXISTS (SELECT 1 FROM contacts_fts_docs d WHERE d.contact_id = p.id)"
                 " ORDER BY id"
-            )
-        )
-        conn.execute(
-            text(
-                "DELETE FROM contacts_fts WHERE rowid IN (SELECT d.rowid FROM contacts_fts_docs d"
-                f" JOIN {PENDING} p ON p.id = d.contact_id)"
             )
         )
         # FTS5 writes a new index segment each time its in-memory term table passes

@@ -141,6 +141,28 @@ def test_duplicates_in_file_and_against_existing(runtime) -> None:
     assert count(runtime.uows, t.owner, t.sub_account_id) == 2
 
 
+def test_into_an_empty_sub_account_duplicates_across_chunks_are_still_found(runtime) -> None:
+    """With no live contact beforehand the writer skips the database lookups: every match is
+    then a row of the same file, found by the in-file check, whatever chunk it falls in."""
+    t = make_tenant(runtime)
+    gone = contacts.create_contact(
+        runtime.uows, t.owner, t.sub_account_id, {"first_name": "Gone", "email": "p7@example.com"}
+    )
+    contacts.delete_contact(runtime.uows, t.owner, t.sub_account_id, gone.id)
+    lines = ["Name,Email,Phone"] + [
+        f"P{i},p{i}@example.com,(415) 555-{i:04d}" for i in range(4_500)
+    ]
+    lines[4_200] = "Twin,p3@example.com,"  # row 4201, email of row 5 (another chunk)
+    lines[4_300] = "Twin,,(415) 555-0009"  # row 4301, phone of row 11
+    result = _import(runtime, t, "\n".join(lines), workers=0, update_existing=True)
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (4201, "Email", "same email as row 5"),
+        (4301, "Phone", "same phone as row 11"),
+    ]
+    # the deleted contact is no match: its email comes back as a new contact
+    assert (result.created, result.updated, result.skipped) == (4_498, 0, 0)
+
+
 def test_update_existing_fills_cells_and_adds_tags(runtime) -> None:
     t = make_tenant(runtime)
     old = contacts.create_contact(
@@ -158,6 +180,29 @@ def test_update_existing_fills_cells_and_adds_tags(runtime) -> None:
         assert search_contact_ids(uow.session, t.sub_account_id, "fresh") == [old.id]
     everyone = fetch_rows(runtime.uows, t.owner, t.sub_account_id)
     assert all("Imported" in row.tags for row in everyone)
+
+
+def test_rows_from_the_worker_update_existing_contacts_in_full(runtime) -> None:
+    """The worker sends compact rows; one that updates a contact is checked again in full."""
+    t = make_tenant(runtime)
+    old = contacts.create_contact(
+        runtime.uows, t.owner, t.sub_account_id,
+        {"first_name": "Old", "email": "old@example.com", "city": "Paris"},
+    )  # fmt: skip
+    lines = ["Name,Email,Company,City,Tags,Created Date"] + [
+        f"P{i},p{i}@example.com,Co{i},,Bulk,2025-01-02" for i in range(6_500)
+    ]
+    lines[6_400] = "Renamed Person,OLD@example.com,NewCo,,Fresh,2001-02-03"
+    result = _import(runtime, t, "\n".join(lines), update_existing=True, workers=1)
+    assert (result.created, result.updated, result.rejected) == (6_499, 1, ())
+    info = contacts.get_contact(runtime.uows, t.owner, t.sub_account_id, old.id)
+    assert (info.first_name, info.last_name, info.company, info.city) == (
+        "Renamed", "Person", "NewCo", "Paris",
+    )  # fmt: skip
+    assert info.created_at.date().isoformat() == "2001-02-03"
+    assert {tag.name for tag in info.tags} == {"Fresh"}
+    newest = fetch_rows(runtime.uows, t.owner, t.sub_account_id, limit=1)[0]
+    assert newest.created_at.date().isoformat() == "2025-01-02"
 
 
 def test_custom_fields_by_label_typed_and_required(runtime) -> None:

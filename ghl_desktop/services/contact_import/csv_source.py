@@ -74,7 +74,7 @@ def parse(data: bytes | str) -> CsvTable:
     rows: list[tuple[int, list[str]]] = []
     try:
         for number, record in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():  # blank: no cell has a visible character
                 continue
             if len(record) < len(headers):
                 record = record + [""] * (len(headers) - len(record))

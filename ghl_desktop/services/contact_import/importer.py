@@ -120,7 +120,7 @@ def preview_import(
 
 
 def _validated(
-    plan: RowPlan, rows: list[tuple[int, list[str]]], workers: int
+    plan: RowPlan, rows: list[tuple[int, list[str]]], workers: int, *, compact: bool
 ) -> Iterator[list[GoodRow | RejectedRow]]:
     """Chunks of checked rows, in order; a worker process checks ahead when it pays."""
     chunks = list(chunked(rows, CHUNK))
@@ -134,7 +134,7 @@ def _validated(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # This process checks the first chunk itself while the worker starts up.
         futures: list[Future[list[GoodRow | RejectedRow]]] = [
-            pool.submit(check_rows, plan, chunk) for chunk in chunks[1:]
+            pool.submit(check_rows, plan, chunk, compact=compact) for chunk in chunks[1:]
         ]
         try:
             yield check_rows(plan, chunks[0])
@@ -143,6 +143,21 @@ def _validated(
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _rechecker(plan: RowPlan, rows: list[tuple[int, list[str]]]) -> Callable[[int], GoodRow]:
+    """Row number -> its full ``GoodRow`` again (for the few rows that update a contact)."""
+    cells: dict[int, list[str]] = {}
+
+    def recheck(number: int) -> GoodRow:
+        if not cells:
+            cells.update(rows)
+        outcome = check_row(plan, number, cells[number])
+        if not isinstance(outcome, GoodRow):  # check_row is pure: it passed in the worker
+            raise AssertionError(f"row {number} no longer passes its check")
+        return outcome
+
+    return recheck
 
 
 def import_contacts(
@@ -162,10 +177,15 @@ def import_contacts(
         chosen = dict(mapping) if mapping is not None else auto_map(table.headers, labels)
         check_mapping(table.headers, chosen, set(labels) | {"additional_phone"})
         loaded = load_plan(uow, table.headers, chosen, check=True, create_missing_fields=True)
-        writer = ImportWriter(uow, loaded, update_existing=update_existing, extra_tags=tags)
+        writer = ImportWriter(
+            uow, loaded, update_existing=update_existing, extra_tags=tags,
+            recheck=_rechecker(loaded.plan, table.rows),
+        )  # fmt: skip
+        # Compact rows from the worker on SQLite, whose writer takes them as built there.
+        compact = uow.session.connection().dialect.name == "sqlite"
         done = 0
         with writer.session():
-            for outcomes in _validated(loaded.plan, table.rows, workers):
+            for outcomes in _validated(loaded.plan, table.rows, workers, compact=compact):
                 if cancel is not None and cancel():
                     raise ImportCancelled()
                 writer.write(outcomes)

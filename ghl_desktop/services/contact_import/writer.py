@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,9 +111,12 @@ class ImportWriter:
 
     def __init__(
         self, uow: UnitOfWork, loaded: LoadedPlan, *, update_existing: bool,
-        extra_tags: Sequence[str],
+        extra_tags: Sequence[str], recheck: Callable[[int], GoodRow] | None = None,
     ) -> None:  # fmt: skip
+        """``recheck(row number)``: the full ``GoodRow`` of a compact one (see
+        ``rows.check_rows``)."""
         self.uow = uow
+        self._recheck = recheck
         self.loaded = loaded
         self.update_existing = update_existing
         self.created = 0
@@ -133,6 +136,23 @@ class ImportWriter:
         self._defs = {d.key: d for d in loaded.plan.definitions}
         self._times: dict[datetime, str] = {}  # SQLite text of the timestamps seen so far
         self.events: list[ContactCreated | ContactsImported] = []  # written, not yet dispatched
+        self._lookups = self._needs_lookups()
+
+    def _needs_lookups(self) -> bool:
+        """Whether rows must be looked up among the sub-account's contacts.
+
+        Not when, on SQLite, it had no live contact as the import began: the import holds
+        the database's only write lock, so every contact it can meet was created by it, and
+        each of those holds an email / phone of an earlier row of the file - a row that
+        reaches the lookup has neither (``_unique_in_file`` rejected it otherwise)."""
+        connection = self.uow.session.connection()
+        if connection.dialect.name != "sqlite":
+            return True  # other transactions may add contacts meanwhile
+        any_live = connection.exec_driver_sql(
+            "SELECT 1 FROM contacts WHERE sub_account_id = ? AND deleted_at IS NULL LIMIT 1",
+            (self.uow.sub_account_id,),
+        ).first()
+        return any_live is not None
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -142,6 +162,13 @@ class ImportWriter:
         self._indexer = None
 
     # -- helpers --------------------------------------------------------------------------
+    def _full(self, row: GoodRow) -> GoodRow:
+        if not row.compact:
+            return row
+        if self._recheck is None:
+            raise ValueError(f"row {row.row} is compact and the writer cannot check it again")
+        return self._recheck(row.row)
+
     def _column(self, target: str) -> str:
         return self.loaded.headers_by_target.get(target, target)
 
@@ -166,6 +193,8 @@ class ImportWriter:
         then probes the email / phone index for each value instead of walking the
         sub-account in creation order (which grows with every chunk imported)."""
         found: dict[tuple[str, str], tuple[Any, str]] = {}
+        if not self._lookups:
+            return {}
         connection = self.uow.session.connection()
         sqlite = connection.dialect.name == "sqlite"
         for key in ("email", "phone"):
@@ -303,6 +332,8 @@ class ImportWriter:
         tails = self._payload_tails
         for at, row in enumerate(rows):
             contact_id, event_id = ids[2 * at], ids[2 * at + 1]
+            if row.params is None:
+                row = self._full(row)
             params = row.params or contact_params(row.values, defaults)
             created = row.created_text
             if created is None and row.created_at is not None:
@@ -339,6 +370,7 @@ class ImportWriter:
         events: list[ContactCreated | ContactsImported] = []
         for at, row in enumerate(rows):
             contact_id = ids[2 * at]
+            row = self._full(row)
             record = {**DEFAULTS, **row.values}
             stage = record["lifecycle_stage"]
             record.update(
@@ -398,7 +430,7 @@ class ImportWriter:
         contacts = uow.session.scalars(select(Contact).where(Contact.id.in_(list(updates))))
         touched: list[str] = []
         for contact in contacts:
-            row = updates[contact.id]
+            row = self._full(updates[contact.id])
             changes = {k: v for k, v in row.values.items() if v not in (None, "", {})}
             changes.pop("source", None)  # where the contact first came from stays
             if row.created_at is not None and row.created_at < contact.created_at:
