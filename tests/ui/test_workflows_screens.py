@@ -110,7 +110,10 @@ def test_build_publish_with_problems_then_fix(owner_window: OpenWindow, qtbot: Q
     owner_window.settle(qtbot)
     texts = [builder.problem_list.item(i).text() for i in range(builder.problem_list.count())]
     assert texts[0] == "Not published: fix these first."
-    assert any('Step "send_email": template_id: set one of template_id, body' in t for t in texts)
+    # Named as the builder shows them: the step type's and the setting's labels, not keys.
+    assert any('Step "Send email": Email template: set one of Email template, Body' in t
+               for t in texts)  # fmt: skip
+    assert builder.tree.currentItem().text(0).endswith("Send email")
     assert builder.status.text() == "Draft — never published"
     # Fix it in the settings panel and publish again.
     template = builder.settings.editors["template_id"]

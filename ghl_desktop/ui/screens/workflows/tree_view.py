@@ -94,6 +94,14 @@ def _type_label(action_type: str) -> str:
         return f"{action_type} (unknown)"
 
 
+def step_label(action: ActionDef) -> str:
+    """The step's name, else its type as the registry names it ("Send SMS", not send_sms)."""
+    if action.name:
+        return action.name
+    spec = _spec(action.type)
+    return spec.label if spec is not None else action.type
+
+
 def _filter_value(value: Any, kind: str, options: Mapping[str, Sequence[Option]]) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -165,7 +173,7 @@ def fill_tree(
     def add_chain(parent: QTreeWidgetItem, chain: tuple[ActionDef, ...]) -> None:
         for action in chain:
             node = Node("action", action.id)
-            item = _item(parent, node, action.label, _type_label(action.type))
+            item = _item(parent, node, step_label(action), _type_label(action.type))
             mark(item, action.id)
             items[node.key] = item
             spec = _spec(action.type)
@@ -185,15 +193,25 @@ def fill_tree(
         heading = _item(tree, Node("unreachable"), "Unreachable", "")
         for action in lost:
             node = Node("action", action.id)
-            item = _item(heading, node, action.label, _type_label(action.type))
+            item = _item(heading, node, step_label(action), _type_label(action.type))
             mark(item, action.id)
             items[node.key] = item
     tree.expandAll()
     return items
 
 
-def _spec(action_type: str) -> registry.ActionSpec | None:
+def action_spec_or_none(action_type: str) -> registry.ActionSpec | None:
     try:
         return registry.action_spec(action_type)
     except ValidationError:
         return None
+
+
+def trigger_spec_or_none(trigger_type: str) -> registry.TriggerSpec | None:
+    try:
+        return registry.trigger_spec(trigger_type)
+    except ValidationError:
+        return None
+
+
+_spec = action_spec_or_none
