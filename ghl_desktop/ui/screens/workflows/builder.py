@@ -28,16 +28,9 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import describe_error
 from ghl_desktop.ui.screens.workflows.access import write_op
 from ghl_desktop.ui.screens.workflows.editor_data import EditorData
+from ghl_desktop.ui.screens.workflows.problem_text import named_problem
 from ghl_desktop.ui.screens.workflows.settings_panel import SettingsPanel
-from ghl_desktop.ui.screens.workflows.tree_view import (
-    Node,
-    action_spec_or_none,
-    fill_tree,
-    make_tree,
-    node_of,
-    step_label,
-    trigger_spec_or_none,
-)
+from ghl_desktop.ui.screens.workflows.tree_view import Node, fill_tree, make_tree, node_of
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 
@@ -49,9 +42,6 @@ def status_text(data: EditorData) -> str:
     if s.version:
         return f"Draft — not live (last published version {s.version})"
     return "Draft — never published"
-
-
-ONE_OF = "set one of "
 
 
 class BuilderPanel(QWidget):
@@ -171,7 +161,7 @@ class BuilderPanel(QWidget):
         self.problem_list.clear()
         for problem in problems:
             key = problem.item_id or ""
-            where, label, field, text = self._named(problem)
+            where, label, field, text = named_problem(problem, self.data)
             self._problems[key].append(f"{field}: {text}")
             self._field_problems[key][problem.field] = text
             entry = QListWidgetItem(f'⚠ {where} "{label}": {field}: {text}')
@@ -179,30 +169,6 @@ class BuilderPanel(QWidget):
             self.problem_list.addItem(entry)
         if not problems:
             self.problem_list.addItem("✓ Ready to publish: no problems found.")
-
-    def _named(self, problem: Any) -> tuple[str, str, str, str]:
-        """(Step/Trigger/Workflow, its name, the setting's label, the problem): what the
-        settings panel shows, rather than type and setting keys (send_sms, template_id)."""
-        where = {"trigger": "Trigger", "action": "Step"}.get(problem.where, "Workflow")
-        label, field = problem.label, problem.field
-        draft = self.data.draft if self.data is not None else None
-        fields: dict[str, str] = {}
-        if draft is not None and problem.where == "action":
-            action = next((a for a in draft.actions if a.id == problem.item_id), None)
-            spec = action_spec_or_none(action.type) if action is not None else None
-            if action is not None:
-                label = step_label(action)
-            fields = {f.key: f.label for f in spec.fields} if spec is not None else {}
-        elif draft is not None and problem.where == "trigger":
-            trigger = next((t for t in draft.triggers if t.id == problem.item_id), None)
-            tspec = trigger_spec_or_none(trigger.type) if trigger is not None else None
-            fields = {f.key: f.label for f in tspec.filters} if tspec is not None else {}
-        head, dot, rest = field.partition(".")
-        text = problem.problem
-        if text.startswith(ONE_OF):  # "set one of template_id, body"
-            keys = text.removeprefix(ONE_OF).split(", ")
-            text = ONE_OF + ", ".join(fields.get(k, k) for k in keys)
-        return where, label, (fields[head] + dot + rest) if head in fields else field, text
 
     def _go_to_problem(self, entry: QListWidgetItem) -> None:
         key = entry.data(Qt.ItemDataRole.UserRole)
