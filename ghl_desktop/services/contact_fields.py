@@ -47,6 +47,30 @@ EDITABLE_FIELDS = (
 MAX_LEAD_SCORE = 1_000_000
 
 
+# A US / Canadian number written the usual way: "(415) 555-2671", "415-555-2671",
+# "415.555.2671", "4155552671". For such text ``phonenumbers.parse`` yields country code 1 and
+# the ten digits as the national number (no prefix to strip: it starts with 2-9), so the
+# number is built directly and only judged by the library - parsing is two thirds of its
+# cost. tests/unit/test_phone_fast_path.py pins this against the library's own parse.
+_NANP_REGIONS = frozenset({"US", "CA"})
+_NANP_USUAL = re.compile(  # ASCII digits only: the library maps other digits itself
+    r"(?:\(([2-9][0-9]{2})\) ?|([2-9][0-9]{2})[ .-]?)([0-9]{3})[ .-]?([0-9]{4})"
+)
+
+
+def _usual_nanp(text: str, region: str) -> str | None:
+    """E.164 of a valid number written the usual NANP way, or None (the library decides)."""
+    if region not in _NANP_REGIONS:
+        return None
+    found = _NANP_USUAL.fullmatch(text)
+    if found is None:
+        return None
+    area, area_bare, exchange, line = found.groups()
+    digits = f"{area or area_bare}{exchange}{line}"
+    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
+    return f"+1{digits}" if phonenumbers.is_valid_number(number) else None
+
+
 def normalise_phone(value: Any, region: str, field: str = "phone") -> str | None:
     """E.164 (``+14155552671``) or None for an empty value; ``region`` is the default country
     for numbers written without ``+``."""
@@ -57,6 +81,9 @@ def normalise_phone(value: Any, region: str, field: str = "phone") -> str | None
     text = value.strip()
     if not text:
         return None
+    fast = _usual_nanp(text, region)
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
