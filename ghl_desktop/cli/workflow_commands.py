@@ -123,6 +123,10 @@ def cmd_run_due(ctx: Context, args: argparse.Namespace) -> None:
 
     if args.max_steps < 1:
         raise ValidationError("max-steps", "must be at least 1")
+    if not ctx.actor.is_system:
+        # It runs every sub-account's due steps: with --as, only for whom all of them are theirs.
+        with ctx.runtime.uows.agency(ctx.actor, ctx.agency_id(None), read_only=True) as uow:
+            uow.require("workflows.manage")
     reminders = fire_date_reminders(ctx.runtime.uows)
     summary = run_due(ctx.runtime.uows, max_steps=args.max_steps)
     # Every documented key, 0 when nothing ended that way (scripts read them without guards).

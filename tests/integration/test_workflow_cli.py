@@ -133,3 +133,19 @@ def test_other_sub_account_answers_not_found(cli: Cli, world, args) -> None:
     result = cli(*argv)
     assert result.code == 1
     assert "not found" in result.err
+
+
+def test_run_due_as_a_user_needs_workflows_manage_agency_wide(cli: Cli, world) -> None:
+    """run-due works on every sub-account: a Manager of one may not run them all."""
+    from tests.conftest import TEST_PASSWORD
+    from tests.integration.test_cli_platform import OWNER
+
+    w = world
+    cli("users", "create", "--email", "m@acme-agency.com", "--role", "manager", "--sub-account",
+        w["a"], "--password-stdin", "--json", stdin=TEST_PASSWORD + "\n").json()  # fmt: skip
+    refused = cli("workflows", "run-due", as_user="m@acme-agency.com", password=TEST_PASSWORD)
+    assert (refused.code, refused.err.strip()) == (
+        1, "error: permission denied: workflows.manage is required",
+    )  # fmt: skip
+    owner = cli("workflows", "run-due", "--json", as_user=OWNER, password=TEST_PASSWORD)
+    assert owner.json()["claimed"] == 0
