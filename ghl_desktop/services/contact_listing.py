@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from threading import Lock
 from typing import Any, cast
 
@@ -131,10 +132,17 @@ def _moment(value: Any) -> datetime:
 
 def _document(value: Any) -> dict[str, Any]:
     """A stored JSON object (SQLite: text; PostgreSQL: already decoded)."""
-    if value is None:
+    if value is None or value == "{}":  # most contacts have no custom field values
         return {}
     found = json.loads(value) if isinstance(value, str | bytes) else value
     return dict(found) if isinstance(found, dict) else {}
+
+
+def _no_filter(filter: Group | dict[str, Any] | str | None) -> bool:
+    """Whether ``filter`` selects every contact (none given, or a group with no conditions)."""
+    if filter is None or filter == {} or filter == "":
+        return True
+    return isinstance(filter, Group) and not filter.conditions
 
 
 def _selection(
@@ -242,33 +250,72 @@ def _search_page(
     return _rows(uow, execute(uow, stmt).all())
 
 
-def _row_page(
-    uow: UnitOfWork, conditions: list[ColumnElement[bool]], sort_key: str, descending: bool,
-    offset: int, limit: int, signature: tuple[Any, ...],
-) -> list[Any]:  # fmt: skip
-    """The page's rows (``_ROW_COLUMNS``) in one statement: the page's keys are found by a
-    subquery an index on the sort columns answers alone, then just those rows are joined."""
+def _page_statement(
+    conditions: Sequence[ColumnElement[bool]], sort_key: str, descending: bool, offset: int,
+    limit: int, mark: tuple[Any, ...] | None = None, nulls_high: bool = False,
+) -> Select[Any]:  # fmt: skip
+    """The page's rows (``_ROW_COLUMNS``, then the sort keys) in one statement: the page's
+    keys are found by a subquery an index on the sort columns answers alone, then just those
+    rows are joined. With ``mark``, the page starts after that key instead of at ``offset``."""
     columns = (*SORT_KEYS[sort_key], Contact.id)
     order = [c.desc() if descending else c.asc() for c in columns]
     # Read untyped: only the last row's key is needed as values (for its bookmark).
     raw: list[Any] = [type_coerce(c, NullType()).label(f"k{i}") for i, c in enumerate(columns)]
     stmt: Select[Any] = select(*raw).where(*conditions).order_by(*order)
-    mark = _bookmarks.get((*signature, offset)) if offset else None
     if mark is not None:
-        nulls_high = uow.session.get_bind().dialect.name == "postgresql"
         stmt = stmt.where(_after(columns, mark, descending, nulls_high)).limit(limit)
     else:
         stmt = stmt.offset(offset).limit(limit)
     page = stmt.subquery("page")
     keys = [page.c[f"k{i}"] for i in range(len(columns))]
-    rows = list(
-        execute(
-            uow,
-            select(*_ROW_COLUMNS, *keys)
-            .select_from(page.join(_CONTACTS, _CONTACTS.c.id == keys[-1]))
-            .order_by(*(k.desc() if descending else k.asc() for k in keys)),
-        ).all()
+    rows = (
+        select(*_ROW_COLUMNS, *keys)
+        .select_from(page.join(_CONTACTS, _CONTACTS.c.id == keys[-1]))
+        .order_by(*(k.desc() if descending else k.asc() for k in keys))
     )
+    return cast("Select[Any]", rows)
+
+
+@lru_cache(maxsize=64)
+def _plain_first_page(sort_key: str, descending: bool, include_archived: bool, limit: int) -> Any:
+    """The first page of a list with no filter and no search, built once per shape (the
+    sub-account is a parameter): building and keying the statement cost more than running it
+    for the screenful a list first shows."""
+    conditions = [Contact.sub_account_id == bindparam("plain_sub"), Contact.deleted_at.is_(None)]
+    if not include_archived:
+        conditions.append(Contact.archived_at.is_(None))
+    return _page_statement(conditions, sort_key, descending, 0, limit)
+
+
+def _first_rows(
+    uow: UnitOfWork, sort_key: str, descending: bool, include_archived: bool, limit: int,
+    signature: tuple[Any, ...],
+) -> list[Any]:  # fmt: skip
+    """``_row_page`` at offset 0 of a list with no filter and no search."""
+    stmt = _plain_first_page(sort_key, descending, include_archived, limit)
+    rows = list(execute_with(uow, stmt, {"plain_sub": uow.sub_account_id}).all())
+    _remember_end(rows, sort_key, signature, 0)
+    return rows
+
+
+def _row_page(
+    uow: UnitOfWork, conditions: list[ColumnElement[bool]], sort_key: str, descending: bool,
+    offset: int, limit: int, signature: tuple[Any, ...],
+) -> list[Any]:  # fmt: skip
+    """The page's rows (``_ROW_COLUMNS``, then the sort keys), see ``_page_statement``."""
+    mark = _bookmarks.get((*signature, offset)) if offset else None
+    nulls_high = mark is not None and uow.session.get_bind().dialect.name == "postgresql"
+    stmt = _page_statement(conditions, sort_key, descending, offset, limit, mark, nulls_high)
+    rows = list(execute(uow, stmt).all())
+    _remember_end(rows, sort_key, signature, offset)
+    return rows
+
+
+def _remember_end(
+    rows: Sequence[Any], sort_key: str, signature: tuple[Any, ...], offset: int
+) -> None:
+    """Bookmark the sort key of the page's last row (see ``_Bookmarks``)."""
+    columns = (*SORT_KEYS[sort_key], Contact.id)
     width = len(_ROW_COLUMNS)
     if rows and all(v is not None for v in rows[-1][width:]):
         last = tuple(
@@ -276,7 +323,6 @@ def _row_page(
             for c, v in zip(columns, rows[-1][width:], strict=True)
         )
         _bookmarks.put((*signature, offset + len(rows)), last)
-    return rows
 
 
 def fetch_rows(
@@ -303,17 +349,22 @@ def fetch_rows(
             and uow.session.get_bind().dialect.name == "sqlite"
         ):
             return _search_page(uow, selection, descending, offset, limit)
+        # A bookmark is only trusted while the list keeps the length it had (when known).
+        group_key = (
+            repr(filter.to_json()) if isinstance(filter, Group) else repr(filter),
+            search, include_archived, sub_account_id, total,
+        )  # fmt: skip
+        if offset == 0 and not searching and _no_filter(filter):
+            signature = (*group_key, sort_key, descending)
+            first = _first_rows(uow, sort_key, descending, include_archived, limit, signature)
+            return _rows(uow, first)
         conditions = selection_conditions(uow, selection)
         if offset >= REVERSE_FROM:
             if total is None:
                 total = count_in(uow, selection)
             if offset >= total:
                 return []
-        # A bookmark is only trusted while the list keeps the length it had (when known).
-        group_key = (
-            repr(filter.to_json()) if isinstance(filter, Group) else repr(filter),
-            search, include_archived, sub_account_id, total,
-        )  # fmt: skip
+            group_key = (*group_key[:-1], total)
         if total is not None and offset >= REVERSE_FROM and offset > total // 2:
             end = min(offset + limit, total)
             signature = (*group_key, sort_key, not descending)

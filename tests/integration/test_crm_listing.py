@@ -124,3 +124,32 @@ def test_bad_paging_arguments_name_the_field(people) -> None:
         with pytest.raises(ValidationError) as caught:
             listing.fetch_rows(rt.uows, t.owner, t.sub_account_id, **kwargs)
         assert caught.value.field == field
+
+
+@pytest.mark.parametrize("sort_key", sorted(listing.SORT_KEYS))
+def test_first_pages_hold_only_the_sub_accounts_live_contacts(people, sort_key) -> None:
+    """The first page of an unfiltered list is read by a statement built once and shared by
+    every sub-account: each sub-account still sees only its own live contacts."""
+    from ghl_desktop.services.smart_lists.filters import Group
+
+    rt, t = people
+    uows, owner, sub, other = rt.uows, t.owner, t.sub_account_id, t.other_sub_account_id
+    theirs = {
+        contacts.create_contact(uows, owner, other, {"first_name": f"Other{i}"}).id
+        for i in range(3)
+    }
+    archived = contacts.create_contact(uows, owner, other, {"first_name": "Archived"}).id
+    contacts.set_archived(uows, owner, other, archived)
+    for descending in (True, False):
+        ours = _ids(listing.fetch_rows(uows, owner, sub, sort_key=sort_key,
+                                       descending=descending, limit=200))  # fmt: skip
+        assert len(ours) == 130
+        assert not theirs & set(ours)
+        for no_filter in (None, {}, Group()):
+            page = listing.fetch_rows(uows, owner, other, sort_key=sort_key, filter=no_filter,
+                                      descending=descending, limit=50)  # fmt: skip
+            assert set(_ids(page)) == theirs
+        with_archived = listing.fetch_rows(
+            uows, owner, other, sort_key=sort_key, descending=descending, include_archived=True
+        )
+        assert set(_ids(with_archived)) == theirs | {archived}

@@ -409,3 +409,41 @@ def test_show_now_reports_a_failed_read(qtbot: QtBot, runner: OpRunner) -> None:
         model.show_now(Broken(3), 10)
     assert "disk on fire" in str(failed.args[0])
     assert model.rowCount() == 0
+
+
+def test_a_rows_texts_are_made_once_until_its_block_or_columns_change(
+    qtbot: QtBot, runner: OpRunner
+) -> None:
+    made: list[int] = []
+
+    def text(n: int) -> str:
+        made.append(n)
+        return f"#{n}"
+
+    columns = [Column[int]("n", "Number", text), Column[int]("half", "Half", lambda n: str(n // 2))]
+    source = NumberSource(300)
+    model = WindowedTableModel[int](runner, columns, block_rows=100, is_dimmed=lambda n: n == 3)
+    model.show_now(source, 50)
+    for _ in range(3):  # three paints of rows 0-9, each cell asked for its roles
+        for row in range(10):
+            for column in range(2):
+                for role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole,
+                             Qt.ItemDataRole.DisplayRole):  # fmt: skip
+                    model.index(row, column).data(role)
+    assert made == list(range(10))
+    assert model.index(3, 0).data() == "#3"
+    assert model.index(3, 1).data(Qt.ItemDataRole.FontRole).italic()  # dimmed
+    assert model.index(4, 1).data(Qt.ItemDataRole.FontRole) is None
+    assert model.index(4, 1).data(Qt.ItemDataRole.ForegroundRole) is None
+    made.clear()
+    model.set_columns([columns[1], columns[0]])  # new columns: the texts are made again
+    assert model.index(2, 1).data() == "#2"
+    assert model.index(2, 0).data() == "1"
+    assert made == [2]
+    _settle(qtbot, runner)  # the count, then the whole first block, replace the screenful
+    source.step = 10
+    made.clear()
+    with qtbot.waitSignal(model.dataChanged, timeout=WAIT_MS):
+        model.refresh()
+    assert model.index(2, 1).data() == "#20"  # a fresh block: fresh texts
+    assert made == [20]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import (
@@ -75,6 +75,11 @@ class _Block(Generic[R]):
     generation: int
     # False for the first screenful ``show_now`` read: the rest of the block is read later.
     complete: bool = True
+    # Per row, once shown: its cells' texts and whether it is dimmed (``_line``).
+    lines: list[tuple[tuple[str, ...], bool] | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = [None] * len(self.rows)
 
 
 class WindowedTableModel(QAbstractTableModel, Generic[R]):
@@ -113,6 +118,9 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         # What follows a new source's first rows (its count) waits at this gate for them to
         # be painted (a view sets it: ``ui.after_paint.PaintGate``).
         self.paint_gate: PaintGate | None = None
+        # The row ``data()`` answered last and its line: a paint asks each cell for three
+        # roles in a row (any change to the blocks or columns forgets it).
+        self._last: tuple[int, tuple[tuple[str, ...], bool] | None] = (-1, None)
 
     # -- columns ---------------------------------------------------------------------------
     @property
@@ -123,6 +131,9 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         """Change the columns shown; cached rows stay (they hold every field)."""
         self.beginResetModel()
         self._columns = list(columns)
+        for block in self._blocks.values():
+            block.lines = [None] * len(block.rows)
+        self._last = (-1, None)
         self.endResetModel()
 
     def column_of(self, key: str) -> int:
@@ -204,6 +215,7 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         if count is None and len(rows) < limit:
             count = self._count = len(rows)  # a short first page is the whole list
         complete = len(rows) >= self.block_rows or count is not None
+        self._last = (-1, None)
         if replace or self._source is not source:
             self.beginResetModel()
             self._source = source
@@ -349,6 +361,7 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
         self, number: int, rows: Sequence[R], generation: int, complete: bool = True
     ) -> None:
         self._blocks[number] = _Block(rows, generation, complete)
+        self._last = (-1, None)
         self._blocks.move_to_end(number)
         while len(self._blocks) > self._max_cached:
             self._blocks.popitem(last=False)
@@ -402,38 +415,45 @@ class WindowedTableModel(QAbstractTableModel, Generic[R]):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+        if role != _DISPLAY or orientation != Qt.Orientation.Horizontal:
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        return None
+        return self._columns[section].title if 0 <= section < len(self._columns) else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # A paint asks each cell for a dozen roles; the ones not served leave at once.
+        # A paint asks each cell for seven roles (three served) through this Python method:
+        # the ones not served leave at once, and a row's texts are made once (``_line``).
         if role not in _SERVED_ROLES or not index.isValid():
             return None
         row = index.row()
         if not 0 <= row < self._rows:
             return None
-        if role == Qt.ItemDataRole.FontRole:
-            if self._is_dimmed is None:
-                return None
-            record = self.record(row)
-            if record is not None and self._is_dimmed(record):
-                font = QFont()
-                font.setItalic(True)
-                return font
-            return None
+        if role == _ITEM:
+            return self._lookup(row)
+        last_row, line = self._last
+        if row != last_row:
+            line = self._line(row)
+            self._last = (row, line)
+        if line is None:
+            if role == _DISPLAY:
+                return LOADING_TEXT if index.column() == 0 else ""
+            return _muted() if role == _FOREGROUND else None
+        if role == _DISPLAY:
+            return line[0][index.column()]
+        return _italic() if role == _FONT and line[1] else None
+
+    def _line(self, row: int) -> tuple[tuple[str, ...], bool] | None:
+        """The row's cell texts and whether it is dimmed, made once per cached row (None
+        while its block is not cached); asks for the block like ``_lookup``."""
         record = self._lookup(row)
-        if role == ITEM_ROLE:
-            return record
         if record is None:
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return _muted()
-            return LOADING_TEXT if index.column() == 0 else ""
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[index.column()].text(record)
-        return None
+            return None
+        block = self._blocks[row // self.block_rows]
+        offset = row % self.block_rows
+        line = block.lines[offset]
+        if line is None:
+            dimmed = self._is_dimmed is not None and self._is_dimmed(record)
+            line = block.lines[offset] = (tuple(c.text(record) for c in self._columns), dimmed)
+        return line
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(self._columns) and self._columns[column].sortable:
@@ -448,6 +468,18 @@ _SERVED_ROLES = frozenset(
         ITEM_ROLE,
     )
 )  # fmt: skip
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ITEM = int(ITEM_ROLE)
+
+
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
 
 
 def _muted() -> QColor:
