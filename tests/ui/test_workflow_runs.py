@@ -50,6 +50,8 @@ def test_execution_log_path_and_controls(owner_window: OpenWindow, qtbot: QtBot)
         "Opened Email?", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
     )
     assert "branch " in found[0].text(2)
+    # The demo's finished runs carry the values that decided, as the engine records them.
+    assert "context.opened_email is_true (was " in found[0].text(2)
     assert not panel.buttons["pause"].isEnabled()
 
     waiting = statuses.index("waiting")

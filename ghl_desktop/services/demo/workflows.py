@@ -279,7 +279,10 @@ class _Enrolments:
         self._step(execution, wait, status=ActionExecutionStatus.COMPLETED, started_at=started,
                    scheduled_for=day_later, completed_at=day_later + timedelta(seconds=1),
                    attempts=1, created_at=started, updated_at=day_later)  # fmt: skip
-        self._done(execution, branch, day_later, branch="yes" if opened else "no")
+        # What the engine records for an if/else: the branch and the values that decided it.
+        decision = {**OPENED, "value": None, "actual": opened, "result": opened}
+        self._done(execution, branch, day_later, branch="yes" if opened else "no",
+                   decisions=[decision])  # fmt: skip
         for step in self.tails[opened]:
             self._done(execution, step, day_later + timedelta(seconds=6))
         tag = "Engaged" if opened else "Needs Nurture"
