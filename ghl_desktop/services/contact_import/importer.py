@@ -25,6 +25,7 @@ import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,15 @@ from ghl_desktop.services.contact_import.rows import (
     RowPlan,
     check_row,
     check_rows,
+    ready,
 )
 from ghl_desktop.services.contact_import.writer import ImportWriter, load_plan
 from ghl_desktop.services.crm_common import chunked
 from ghl_desktop.services.crm_events import ContactsImported
-from ghl_desktop.services.uow import UnitOfWorkFactory
+from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
 CHUNK = 2_000
+EARLY_POOL_BYTES = 512 * 1024  # ~5,000 rows of a typical export
 PARALLEL_FROM = 6_000  # rows; below this a worker process costs more than it saves
 
 Progress = Callable[[int, int], None]
@@ -119,30 +122,62 @@ def preview_import(
     )  # fmt: skip
 
 
-def _validated(
-    plan: RowPlan, rows: list[tuple[int, list[str]]], workers: int, *, compact: bool
-) -> Iterator[list[GoodRow | RejectedRow]]:
-    """Chunks of checked rows, in order; a worker process checks ahead when it pays."""
-    chunks = list(chunked(rows, CHUNK))
+def _parallel(workers: int) -> bool:
     # A frozen (PyInstaller) app would re-run itself in the worker: validate in-process there.
-    if workers <= 0 or len(rows) < PARALLEL_FROM or getattr(sys, "frozen", False):
-        for chunk in chunks:
-            yield check_rows(plan, chunk)
+    return workers > 0 and not getattr(sys, "frozen", False)
+
+
+@contextmanager
+def _early_pool(source: bytes | str | Path, workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """For a file large enough to be checked by a worker, the worker started before the file
+    is parsed: its start-up (a new interpreter importing the services, ~1 s) then overlaps
+    the parsing instead of delaying the first chunks the worker checks."""
+    size = source.stat().st_size if isinstance(source, Path) and source.exists() else None
+    if size is None and not isinstance(source, Path):
+        size = len(source)
+    if not _parallel(workers) or size is None or size < EARLY_POOL_BYTES:
+        yield None
         return
     # "spawn": forking a process that runs Qt or other threads is unsafe.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        # This process checks the first chunk itself while the worker starts up.
-        futures: list[Future[list[GoodRow | RejectedRow]]] = [
-            pool.submit(check_rows, plan, chunk, compact=compact) for chunk in chunks[1:]
-        ]
-        try:
-            yield check_rows(plan, chunks[0])
-            for future in futures:
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+        pool.submit(ready)  # starts the worker, which imports the validation modules
+        yield pool
+
+
+def _validated(
+    plan: RowPlan, rows: list[tuple[int, list[str]]], workers: int, *, compact: bool,
+    pool: ProcessPoolExecutor | None = None,
+) -> Iterator[list[GoodRow | RejectedRow]]:  # fmt: skip
+    """Chunks of checked rows, in order; a worker process checks ahead when it pays."""
+    chunks = list(chunked(rows, CHUNK))
+    if not _parallel(workers) or len(rows) < PARALLEL_FROM:
+        for chunk in chunks:
+            yield check_rows(plan, chunk)
+        return
+    if pool is not None:
+        yield from _checked_ahead(pool, plan, chunks, compact)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as started:
+        yield from _checked_ahead(started, plan, chunks, compact)
+
+
+def _checked_ahead(
+    pool: ProcessPoolExecutor, plan: RowPlan, chunks: list[list[tuple[int, list[str]]]],
+    compact: bool,
+) -> Iterator[list[GoodRow | RejectedRow]]:  # fmt: skip
+    # This process checks the first chunk itself while the worker takes the next ones.
+    futures: list[Future[list[GoodRow | RejectedRow]]] = [
+        pool.submit(check_rows, plan, chunk, compact=compact) for chunk in chunks[1:]
+    ]
+    try:
+        yield check_rows(plan, chunks[0])
+        for future in futures:
+            yield future.result()
+    finally:
+        for future in futures:
+            future.cancel()
 
 
 def _rechecker(plan: RowPlan, rows: list[tuple[int, list[str]]]) -> Callable[[int], GoodRow]:
@@ -169,47 +204,61 @@ def import_contacts(
     """Import a CSV file (see the module docstring for the rules). ``mapping`` maps column
     index -> target (None skips the column); without it the headers are mapped automatically.
     """
-    table = _table(source)
-    total = len(table.rows)
-    with uows.tenant(actor, sub_account_id) as uow:
-        uow.require("contacts.write")
-        labels = load_plan(uow, table.headers, {}).custom_labels
-        chosen = dict(mapping) if mapping is not None else auto_map(table.headers, labels)
-        check_mapping(table.headers, chosen, set(labels) | {"additional_phone"})
-        loaded = load_plan(uow, table.headers, chosen, check=True, create_missing_fields=True)
-        writer = ImportWriter(
-            uow, loaded, update_existing=update_existing, extra_tags=tags,
-            recheck=_rechecker(loaded.plan, table.rows),
-        )  # fmt: skip
-        # Compact rows from the worker on SQLite, whose writer takes them as built there.
-        compact = uow.session.connection().dialect.name == "sqlite"
-        done = 0
-        with writer.session():
-            for outcomes in _validated(loaded.plan, table.rows, workers, compact=compact):
-                if cancel is not None and cancel():
-                    raise ImportCancelled()
-                writer.write(outcomes)
-                done += len(outcomes)
-                if progress is not None:
-                    progress(done, total)
-        if cancel is not None and cancel():
-            raise ImportCancelled()
-        result = ImportResult(
-            total, writer.created, writer.updated, len(writer.skipped),
-            tuple(sorted(writer.rejected, key=lambda r: r.row)),
-            tuple(SkippedRow(*s) for s in writer.skipped),
-        )  # fmt: skip
-        writer.write_events([
-            ContactsImported(
-                sub_account_id=sub_account_id, created=result.created, updated=result.updated,
-                skipped=result.skipped, rejected=len(result.rejected), occurred_at=uow.clock.now(),
-            )
-        ])  # fmt: skip
-        uow.commit()
+    with _early_pool(source, workers) as pool:
+        table = _table(source)
+        total = len(table.rows)
+        with uows.tenant(actor, sub_account_id) as uow:
+            uow.require("contacts.write")
+            labels = load_plan(uow, table.headers, {}).custom_labels
+            chosen = dict(mapping) if mapping is not None else auto_map(table.headers, labels)
+            check_mapping(table.headers, chosen, set(labels) | {"additional_phone"})
+            loaded = load_plan(uow, table.headers, chosen, check=True, create_missing_fields=True)
+            writer = ImportWriter(
+                uow, loaded, update_existing=update_existing, extra_tags=tags,
+                recheck=_rechecker(loaded.plan, table.rows),
+            )  # fmt: skip
+            # Compact rows from the worker on SQLite, whose writer takes them as built there.
+            compact = uow.session.connection().dialect.name == "sqlite"
+            result = _write_all(
+                uow, writer, _validated(loaded.plan, table.rows, workers, compact=compact,
+                                        pool=pool),
+                total, progress, cancel,
+            )  # fmt: skip
     # The writer's events went to the outbox set-based, with the import: deliver them now as
     # the unit of work does for the events it records (and redispatch after a crash here).
     if uows.bus is not None:
         uows.bus.dispatch(writer.events)
+    return result
+
+
+def _write_all(
+    uow: UnitOfWork, writer: ImportWriter, checked: Iterator[list[GoodRow | RejectedRow]],
+    total: int, progress: Progress | None, cancel: Cancel | None,
+) -> ImportResult:  # fmt: skip
+    """Every chunk written, the import's own event recorded, then one commit."""
+    done = 0
+    with writer.session():
+        for outcomes in checked:
+            if cancel is not None and cancel():
+                raise ImportCancelled()
+            writer.write(outcomes)
+            done += len(outcomes)
+            if progress is not None:
+                progress(done, total)
+    if cancel is not None and cancel():
+        raise ImportCancelled()
+    result = ImportResult(
+        total, writer.created, writer.updated, len(writer.skipped),
+        tuple(sorted(writer.rejected, key=lambda r: r.row)),
+        tuple(SkippedRow(*s) for s in writer.skipped),
+    )  # fmt: skip
+    writer.write_events([
+        ContactsImported(
+            sub_account_id=uow.sub_account_id, created=result.created, updated=result.updated,
+            skipped=result.skipped, rejected=len(result.rejected), occurred_at=uow.clock.now(),
+        )
+    ])  # fmt: skip
+    uow.commit()
     return result
 
 

@@ -259,6 +259,12 @@ def check_row(plan: RowPlan, number: int, cells: list[str]) -> GoodRow | Rejecte
     return GoodRow(number, values, list(dict.fromkeys(tags)), created, missing)
 
 
+def ready() -> bool:
+    """Submitted to a new worker process so that it imports this module (and what
+    validation needs) before the first chunk arrives."""
+    return True
+
+
 def check_rows(
     plan: RowPlan, rows: list[tuple[int, list[str]]], *, compact: bool = False
 ) -> list[GoodRow | RejectedRow]:
