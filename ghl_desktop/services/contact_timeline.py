@@ -22,6 +22,7 @@ from ghl_desktop.models.payments import Transaction
 from ghl_desktop.models.pipelines import Opportunity, OpportunityStageHistory
 from ghl_desktop.models.sites import FormSubmission
 from ghl_desktop.models.system import ActivityLog
+from ghl_desktop.models.tenancy import User
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.crm_common import load_contact
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
@@ -85,15 +86,76 @@ def _activity(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> lis
         ActivityLog.entity_type == "contacts",
         ActivityLog.entity_id == cid,
     )
-    entries = []
-    for row in uow.session.scalars(_page(stmt, ActivityLog.created_at, before, n)):
-        fields = ", ".join(sorted(k for k in (row.changes or {}) if k not in ("id",)))
-        entries.append(
-            TimelineEntry(
-                row.created_at, "activity", f"Contact {row.action}", fields, row.id, row.user_id
-            )
+    rows = list(uow.session.scalars(_page(stmt, ActivityLog.created_at, before, n)))
+    names = _user_names(uow, rows)
+    return [
+        TimelineEntry(
+            row.created_at, "activity", f"Contact {row.action}",
+            _preview(change_text(row.action, row.changes or {}, names)), row.id, row.user_id,
         )
-    return entries
+        for row in rows
+    ]  # fmt: skip
+
+
+# How the contact form names the fields an activity-log entry changed.
+FIELD_LABELS = {
+    "first_name": "First name", "last_name": "Last name", "email": "Email", "phone": "Phone",
+    "company": "Company", "address1": "Address", "city": "City", "state": "State",
+    "postal_code": "Postal code", "country": "Country", "timezone": "Time zone",
+    "source": "Source", "lifecycle_stage": "Stage", "lead_score": "Lead score",
+    "assigned_user_id": "Owner", "date_of_birth": "Date of birth", "dnd_sms": "DND SMS",
+    "dnd_email": "DND email", "dnd_whatsapp": "DND WhatsApp", "dnd_calls": "DND calls",
+    "archived_at": "Archived", "deleted_at": "Deleted",
+}  # fmt: skip
+_NOT_SHOWN = frozenset({"id", "sub_account_id", "created_at", "updated_at", "search_text"})
+
+
+def _user_names(uow: UnitOfWork, rows: list[ActivityLog]) -> dict[str, str]:
+    ids: set[str] = set()
+    for row in rows:
+        change = (row.changes or {}).get("assigned_user_id") or {}
+        ids.update(v for v in change.values() if isinstance(v, str))
+    if not ids:
+        return {}
+    found = uow.session.execute(select(User.id, User.full_name, User.email).where(User.id.in_(ids)))
+    return {i: name or email for i, name, email in found}
+
+
+def _shown(key: str, value: Any, names: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "assigned_user_id":
+        return names.get(str(value), "a former user")
+    return str(value)
+
+
+def change_text(action: str, changes: dict[str, Any], names: dict[str, str]) -> str:
+    """ "Stage lead → customer; Lead score 65 → 85" for an update; for a creation the source
+    and stage it started with. Custom fields by their keys, old → new."""
+    parts = []
+    for key, change in changes.items():
+        if key in _NOT_SHOWN or not isinstance(change, dict):
+            continue
+        old, new = change.get("old"), change.get("new")
+        if key == "custom_fields":
+            old_map = old if isinstance(old, dict) else {}
+            new_map = new if isinstance(new, dict) else {}
+            for field in sorted(set(old_map) | set(new_map)):
+                if old_map.get(field) != new_map.get(field) and action != "created":
+                    parts.append(
+                        f"{field} {_shown(field, old_map.get(field), names)} → "
+                        f"{_shown(field, new_map.get(field), names)}"
+                    )
+            continue
+        label = FIELD_LABELS.get(key, key)
+        if action == "created":
+            if key in ("source", "lifecycle_stage", "assigned_user_id") and new not in (None, ""):
+                parts.append(f"{label}: {_shown(key, new, names)}")
+            continue
+        parts.append(f"{label} {_shown(key, old, names)} → {_shown(key, new, names)}")
+    return "; ".join(parts)
 
 
 def _messages(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
@@ -132,6 +194,10 @@ def _opportunities(
     ]
 
 
+def days_text(days: int) -> str:
+    return "1 day" if days == 1 else f"{days} days"
+
+
 def _stage_moves(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> list[TimelineEntry]:
     """Each move of the contact's deals between stages (their creation is the entry above)."""
     history = OpportunityStageHistory
@@ -145,7 +211,7 @@ def _stage_moves(uow: UnitOfWork, cid: str, before: datetime | None, n: int) -> 
             h.changed_at,
             "opportunity_stage",
             f"{name}: {h.from_stage_name} → {h.to_stage_name}",
-            f"{(h.duration_seconds or 0) // 86_400} days in {h.from_stage_name}",
+            f"{days_text((h.duration_seconds or 0) // 86_400)} in {h.from_stage_name}",
             h.opportunity_id,
             h.actor_user_id,
         )
