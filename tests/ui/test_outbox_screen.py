@@ -17,7 +17,9 @@ from ghl_desktop.services.outbox.dispatcher import Dispatcher
 from ghl_desktop.services.scheduler_state import JobRunView
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.scheduler_host import SCHEDULER, SchedulerHostUi
+from ghl_desktop.ui.screens.outbox.message_tab import MessageTab
 from ghl_desktop.ui.screens.outbox.models import (
+    ERROR,
     JOB,
     JOB_TITLES,
     NEXT_RUN,
@@ -177,3 +179,12 @@ def test_the_app_runs_the_scheduler_and_reports_it(qtbot: QtBot, plain_ctx: UiCo
     qtbot.waitUntil(lambda: state_text() == "stopped", timeout=10_000)
     assert other.heartbeat() is True  # the lease was handed back on stop
     other.stop()
+
+
+def test_the_last_error_gets_room_to_be_read(qtbot: QtBot) -> None:
+    tab = MessageTab("empty")
+    qtbot.addWidget(tab)
+    tab.resize(1200, 500)
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert tab.table.columnWidth(ERROR) >= 200

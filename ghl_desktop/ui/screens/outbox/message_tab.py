@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -18,6 +19,7 @@ from ghl_desktop.ui.screens.outbox.models import (
     ATTEMPTS,
     CHANNEL,
     CREATED,
+    ERROR,
     NEXT,
     RECIPIENT,
     STATUS,
@@ -61,6 +63,9 @@ class MessageTab(QWidget):
             widths={CREATED: 150, CHANNEL: 80, RECIPIENT: 210, STATUS: 90, ATTEMPTS: 80,
                     NEXT: 150},
         )  # fmt: skip
+        # The last error shares the spare width with the subject: on the Failed and Dead
+        # letters tabs it is why the row is there.
+        self.table.horizontalHeader().setSectionResizeMode(ERROR, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName("Outbox messages")
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
