@@ -34,6 +34,7 @@ from ghl_desktop.core.errors import DomainError
 from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.contact_import.csv_source import CsvTable, parse, read
 from ghl_desktop.services.contact_import.mapping import auto_map, check_mapping
+from ghl_desktop.services.contact_import.plan import load_plan
 from ghl_desktop.services.contact_import.rows import (
     TARGETS,
     GoodRow,
@@ -43,7 +44,7 @@ from ghl_desktop.services.contact_import.rows import (
     check_rows,
     ready,
 )
-from ghl_desktop.services.contact_import.writer import ImportWriter, load_plan
+from ghl_desktop.services.contact_import.writer import ImportWriter
 from ghl_desktop.services.crm_common import chunked
 from ghl_desktop.services.crm_events import ContactsImported
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,11 +12,9 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
 from ghl_desktop.core.ids import new_ids
-from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, LifecycleStage, Tag
-from ghl_desktop.models.custom_fields import CustomFieldType
+from ghl_desktop.models.crm import Contact, ContactTag, LifecycleStage, Tag
 from ghl_desktop.models.system import DomainEventRecord
 from ghl_desktop.services.contact_fts import BulkIndexer, bulk_insert_mode
-from ghl_desktop.services.contact_import.mapping import check_mapping
 from ghl_desktop.services.contact_import.params import (
     COLUMNS,
     DEFAULTS,
@@ -29,75 +26,21 @@ from ghl_desktop.services.contact_import.params import (
     custom_with_defaults,
     sqlite_time,
 )
-from ghl_desktop.services.contact_import.rows import (
-    ADDITIONAL_PHONE,
-    FieldDef,
-    GoodRow,
-    RejectedRow,
-    RowPlan,
-)
+from ghl_desktop.services.contact_import.plan import LoadedPlan
+from ghl_desktop.services.contact_import.rows import GoodRow, RejectedRow
 from ghl_desktop.services.contacts import apply_changes
-from ghl_desktop.services.crm_common import assignable_users, sub_account_of
 from ghl_desktop.services.crm_events import (
     ContactCreated,
     ContactsImported,
     ContactUpdated,
     TagAdded,
 )
-from ghl_desktop.services.custom_field_definitions import ensure_value_index
 from ghl_desktop.services.tags import resolve_tags
 from ghl_desktop.services.uow import UnitOfWork
 
 CONTACTS = cast(Table, Contact.__table__)
 CONTACT_TAGS = cast(Table, ContactTag.__table__)
 EVENTS = cast(Table, DomainEventRecord.__table__)
-
-
-@dataclass(frozen=True)
-class LoadedPlan:
-    plan: RowPlan
-    custom_labels: dict[str, str]  # key -> label
-    headers_by_target: dict[str, str]
-
-
-def load_plan(
-    uow: UnitOfWork, headers: Sequence[str], mapping: Mapping[int, str | None], *,
-    check: bool = False, create_missing_fields: bool = False,
-) -> LoadedPlan:  # fmt: skip
-    """What validating rows needs from the database: definitions, region, zone, owners."""
-    rows = list(uow.session.scalars(select(ContactCustomField)))
-    wants_extra_phone = ADDITIONAL_PHONE in mapping.values()
-    missing = not any(r.key == ADDITIONAL_PHONE for r in rows)
-    if wants_extra_phone and missing and create_missing_fields:
-        # Contacts have one phone column; a second number lives in a phone custom field.
-        field = ContactCustomField(
-            key=ADDITIONAL_PHONE, label="Additional Phone", field_type=CustomFieldType.PHONE,
-            position=len(rows),
-        )  # fmt: skip
-        uow.session.add(field)
-        uow.flush()
-        ensure_value_index(uow.session.connection(), ADDITIONAL_PHONE)
-        rows.append(field)
-    labels = {r.key: r.label for r in rows}
-    columns: list[tuple[int, str]] = []
-    if check:
-        columns = check_mapping(headers, mapping, set(labels) | {ADDITIONAL_PHONE})
-    sub = sub_account_of(uow)
-    owners: dict[str, str] = {}
-    for user in assignable_users(uow).values():
-        owners[user.email.lower()] = user.id
-        if user.full_name:
-            owners.setdefault(user.full_name.strip().lower(), user.id)
-    definitions = tuple(
-        FieldDef(r.key, CustomFieldType(r.field_type), list(r.options or []), r.is_required,
-                 r.default_value, r.label)
-        for r in rows
-    )  # fmt: skip
-    plan = RowPlan(tuple(headers), tuple(columns), sub.country or "US", sub.timezone or "UTC",
-                   definitions, owners)  # fmt: skip
-    return LoadedPlan(plan, labels, {t: headers[i] for i, t in columns})
-
-
 _SOURCE_AT = COLUMNS.index("source")
 _LINK_COLUMNS = ("contact_id", "tag_id", "sub_account_id", "created_at")
 _OUTBOX_SQL = (
