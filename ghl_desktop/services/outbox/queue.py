@@ -42,14 +42,40 @@ def enqueue(
     ``autoflush=False`` skips flushing the caller's pending ORM changes first: for callers
     (the workflow executor) whose outbox row references only rows already in the database.
     """
-    sub_account_id = uow.sub_account_id
-    _validate(channel, payload, idempotency_key, not_before, source, max_attempts)
+    values = message_row(
+        uow, channel=channel, payload=payload, idempotency_key=idempotency_key,
+        contact_id=contact_id, not_before=not_before, source=source, source_ref=source_ref,
+        max_attempts=max_attempts,
+    )  # fmt: skip
     if autoflush:
         uow.session.flush()  # a contact created in this unit of work must exist for the FK
+    sub_account_id = values["sub_account_id"]
+    # One statement in the usual case: the insert returns its id unless the key is queued
+    # already (or a racing transaction won), then the existing row is read. The statement is
+    # built once per dialect and run on the connection: the ORM's per-statement work (tenant
+    # criteria, bulk-insert bookkeeping) cost more than the write; ``sub_account_id`` is
+    # stamped above from the unit of work's own scope.
+    conn = uow.session.connection()
+    inserted = conn.execute(_insert_statement(conn.dialect.name), values).scalar()
+    if inserted is not None:
+        return str(inserted)
+    found = conn.execute(_EXISTING, {"sub": sub_account_id, "key": idempotency_key}).scalar()
+    assert found is not None  # queued earlier or by the transaction that won the race
+    return str(found)
+
+
+def message_row(
+    uow: UnitOfWork, *, channel: str, payload: dict[str, Any], idempotency_key: str,
+    contact_id: str | None = None, not_before: datetime | None = None, source: str = "",
+    source_ref: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> dict[str, Any]:  # fmt: skip
+    """The validated row ``enqueue`` writes, for callers that queue many messages at once
+    with ``enqueue_rows``."""
+    sub_account_id = uow.sub_account_id
+    _validate(channel, payload, idempotency_key, not_before, source, max_attempts)
     now = uow.clock.now()
-    row_id = new_id()
-    values = {
-        "id": row_id,
+    return {
+        "id": new_id(),
         "sub_account_id": sub_account_id,
         "channel": channel,
         "status": OutboxStatus.QUEUED,
@@ -65,18 +91,19 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    # One statement in the usual case: the insert returns its id unless the key is queued
-    # already (or a racing transaction won), then the existing row is read. The statement is
-    # built once per dialect and run on the connection: the ORM's per-statement work (tenant
-    # criteria, bulk-insert bookkeeping) cost more than the write; ``sub_account_id`` is
-    # stamped above from the unit of work's own scope.
+
+
+def enqueue_rows(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[str]:
+    """Queue rows made by ``message_row`` (in ``uow``'s sub-account) in one statement, and
+    return the ids of those queued: a row whose key is queued already is left out and not
+    queued - the caller decides what that means (``enqueue`` returns the existing row)."""
+    current = uow.sub_account_id
+    if any(row["sub_account_id"] != current for row in rows):
+        raise ValidationError("sub_account_id", "an outbox row of another sub-account")
+    if not rows:
+        return set()
     conn = uow.session.connection()
-    inserted = conn.execute(_insert_statement(conn.dialect.name), values).scalar()
-    if inserted is not None:
-        return str(inserted)
-    found = conn.execute(_EXISTING, {"sub": sub_account_id, "key": idempotency_key}).scalar()
-    assert found is not None  # queued earlier or by the transaction that won the race
-    return str(found)
+    return {str(i) for i in conn.execute(_insert_statement(conn.dialect.name), rows).scalars()}
 
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)

@@ -37,6 +37,7 @@ from ghl_desktop.models.workflows import WorkflowActionExecution as Step
 from ghl_desktop.models.workflows import WorkflowExecution
 from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
+from ghl_desktop.services.workflows.engine.batch_writes import batch_writes, write_changes
 from ghl_desktop.services.workflows.engine.runtime import TAGS_KEY, load_tag_names
 from ghl_desktop.services.workflows.engine.steps import run_step
 from ghl_desktop.services.workflows.engine.wait_resume import resume_due_waits
@@ -124,23 +125,24 @@ def claim(
 
 def _still_ours(uow: UnitOfWork, group: list[Claim]) -> list[Step]:
     """Re-assert the claims (and lock the rows on PostgreSQL) before running the steps; load
-    them with their executions and contacts in three queries instead of three per step."""
+    them with their executions and contacts in three statements instead of three per step."""
     claimed_at = group[0].claimed_at
     ids = [c.step_id for c in group]
-    owned = list(
-        uow.session.scalars(
+    # The re-assertion returns the rows themselves: no second read of the steps.
+    steps = {
+        s.id: s
+        for s in uow.session.scalars(
             update(Step)
             .where(
                 Step.id.in_(ids), Step.status == StepStatus.RUNNING, Step.started_at == claimed_at
             )
             .values(status=StepStatus.RUNNING)
-            .returning(Step.id)
+            .returning(Step)
             .execution_options(synchronize_session=False)
         )
-    )
-    if not owned:
+    }
+    if not steps:
         return []
-    steps = {s.id: s for s in uow.session.scalars(select(Step).where(Step.id.in_(owned)))}
     runs = list(
         uow.session.scalars(
             select(WorkflowExecution).where(
@@ -186,9 +188,12 @@ def _run_group(
         steps = _still_ours(uow, group)
         if batched:
             try:
-                for step in steps:
-                    outcomes[run_step(uow, step, savepoint=False)] += 1
-                uow.flush()
+                with batch_writes(uow) as writes:
+                    for step in steps:
+                        outcomes[run_step(uow, step, savepoint=False)] += 1
+                    write_changes(uow, [*steps, *uow.session.info["workflow_batch"][0]])
+                    uow.flush()
+                    writes.write()  # the flush wrote them, unless it had nothing to flush
             except Exception as exc:
                 uow.rollback()
                 raise _BatchFailed from exc

@@ -31,6 +31,7 @@ from ghl_desktop.models.workflows import (
 )
 from ghl_desktop.services.uow import UnitOfWork
 from ghl_desktop.services.workflows.definition import ActionDef, WorkflowDefinition
+from ghl_desktop.services.workflows.engine.batch_writes import writes_of
 from ghl_desktop.services.workflows.engine.definitions import definition_of
 from ghl_desktop.services.workflows.engine.runtime import (
     StepContext,
@@ -120,8 +121,10 @@ def new_step(
 def schedule_step(
     uow: UnitOfWork, execution: WorkflowExecution, action: ActionDef, base: datetime,
     *, result: dict[str, Any] | None = None,
-) -> WorkflowActionExecution:  # fmt: skip
-    """Create the pending row of ``action`` due at ``base`` (a wait: at its computed end)."""
+) -> WorkflowActionExecution | None:  # fmt: skip
+    """Create the pending row of ``action`` due at ``base`` (a wait: at its computed end):
+    an ORM object, returned - or, inside ``batch_writes.batch_writes``, a buffered row
+    (None is returned)."""
     now = uow.clock.now()
     tz = _time_zone(uow, execution.sub_account_id) if action.type == "wait" else None
     paused = execution.status == ExecutionStatus.PAUSED
@@ -129,8 +132,13 @@ def schedule_step(
         execution.sub_account_id, execution.id, action, base, now, tz, paused=paused,
         result=result,
     )  # fmt: skip
-    row = WorkflowActionExecution(**made.values)
-    uow.session.add(row)
+    writes = writes_of(uow.session)
+    row: WorkflowActionExecution | None = None
+    if writes is not None:  # the executor's batched pass: written in one go at its flush
+        writes.add_step(made.values)
+    else:
+        row = WorkflowActionExecution(**made.values)
+        uow.session.add(row)
     execution.current_action_id = action.id
     if made.error is not None:
         finish(execution, ExecutionStatus.FAILED, now, f"step {action.label}: {made.error}")

@@ -4,6 +4,7 @@ workflow."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from ghl_desktop.models.workflows import (
     WorkflowActionExecution,
     WorkflowExecution,
 )
+from ghl_desktop.services.workflows.engine.batch_writes import writes_of
 from ghl_desktop.services.workflows.engine.conditions import Facts, evaluate
 from ghl_desktop.services.workflows.engine.enrolment import enrol, published_workflow
 from ghl_desktop.services.workflows.engine.runtime import (
@@ -39,9 +41,33 @@ def wait(ctx: StepContext) -> StepOutcome:
     return StepOutcome({"ended_by": ended_by, "waited_until": ctx.now.isoformat()})
 
 
-def facts_for(ctx: StepContext) -> Facts:
-    contact = ctx.contact
-    tags = ctx.tag_names()
+class RunSteps(Mapping[str, Mapping[str, Any]]):
+    """The run's steps as conditions see them (action id -> {"status": ..., **result}), read
+    on first use: most if/else conditions look at the contact only, and this read - a query
+    plus a walk over the batch's pending objects - would otherwise cost more than the rest of
+    the if/else. Read at most once, while the condition is evaluated, so it sees what a read
+    gathered up front would have seen."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        self._ctx = ctx
+        self._steps: dict[str, dict[str, Any]] | None = None
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._steps is None:
+            self._steps = _run_steps(self._ctx)
+        return self._steps
+
+    def __getitem__(self, action_id: str) -> Mapping[str, Any]:
+        return self._load()[action_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+def _run_steps(ctx: StepContext) -> dict[str, dict[str, Any]]:
     steps: dict[str, dict[str, Any]] = {}
     session = ctx.uow.session
     # Without autoflush (it would flush the whole batch's pending changes at every if/else):
@@ -65,12 +91,20 @@ def facts_for(ctx: StepContext) -> Facts:
             and obj.workflow_action_id is not None
         ):
             steps[obj.workflow_action_id] = {"status": str(obj.status), **(obj.result or {})}
+    writes = writes_of(session)
+    for values in writes.steps_of(ctx.execution.id) if writes is not None else ():
+        steps[values["workflow_action_id"]] = {"status": str(values["status"]), **values["result"]}
+    return steps
+
+
+def facts_for(ctx: StepContext) -> Facts:
+    contact = ctx.contact
     return Facts(
         contact={key: getattr(contact, key) for key in CONTACT_FACTS},
         custom=dict(contact.custom_fields or {}),
-        tags=frozenset(t.casefold() for t in tags),
+        tags=frozenset(t.casefold() for t in ctx.tag_names()),
         context=dict(ctx.execution.context or {}),
-        steps=steps,
+        steps=RunSteps(ctx),
     )
 
 

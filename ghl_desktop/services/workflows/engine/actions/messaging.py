@@ -19,6 +19,8 @@ from ghl_desktop.models.marketing import EmailTemplate, SmsTemplate
 from ghl_desktop.services import outbox
 from ghl_desktop.services.contacts import ContactInfo
 from ghl_desktop.services.custom_values import merge_context, render_merge_fields
+from ghl_desktop.services.outbox.queue import message_row
+from ghl_desktop.services.workflows.engine.batch_writes import writes_of
 from ghl_desktop.services.workflows.engine.runtime import (
     StepContext,
     StepOutcome,
@@ -92,6 +94,14 @@ def _template(ctx: StepContext, model: type[Any], template_id: str) -> Any:
 
 
 def _enqueue(ctx: StepContext, channel: str, payload: dict[str, Any]) -> str:
+    writes = writes_of(ctx.uow.session)
+    if writes is not None:  # the executor's batched pass: queued in one go at its flush
+        return writes.add_message(
+            message_row(
+                ctx.uow, channel=channel, payload=payload, idempotency_key=ctx.idempotency_key,
+                contact_id=ctx.execution.contact_id, source=SOURCE, source_ref=ctx.step.id,
+            )
+        )  # fmt: skip
     return outbox.enqueue(
         ctx.uow, channel=channel, payload=payload, idempotency_key=ctx.idempotency_key,
         contact_id=ctx.execution.contact_id, source=SOURCE, source_ref=ctx.step.id,

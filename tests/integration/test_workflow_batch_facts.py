@@ -1,0 +1,122 @@
+"""The executor's batched pass. What an if/else sees inside one batch: the effects of the
+steps that ran before it in the same batch (another run's tag on the same contact), the
+results of its own run's earlier steps - and the values that decided it are stored with the
+step; both in the batched pass and in the one-savepoint-per-step pass a failing step falls
+back to. And a message the batch queues in one statement is still queued exactly once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from ghl_desktop.services import contacts, outbox
+from ghl_desktop.services.actor import SYSTEM
+from ghl_desktop.services.workflows.engine import control, run_due
+from ghl_desktop.services.workflows.engine.queries import contact_executions
+from tests.conftest import make_tenant
+from tests.integration.workflow_kit import Node, chain, outbox_rows, publish
+
+
+@pytest.fixture
+def world(runtime, clock):
+    t = make_tenant(runtime)
+
+    def person(first: str, **values):
+        fields = {"first_name": first, "email": f"{first.lower()}@example.com", **values}
+        return contacts.create_contact(runtime.uows, t.owner, t.sub_account_id, fields).id
+
+    return runtime, t, person, clock
+
+
+def _branch_on_vip(rt, sub: str):
+    yes = Node("add_tag", {"tag": "Saw VIP"}, "Yes", "yes")
+    no = Node("add_tag", {"tag": "Missed VIP"}, "No", "no")
+    check = Node("if_else", {"conditions": [
+        {"field": "tags", "operator": "has_tag", "value": "VIP"}]}, "VIP?")  # fmt: skip
+    check.children = [yes, no]
+    return publish(rt, sub, "Check", check, [("manual", {})]), check
+
+
+@pytest.mark.parametrize("with_failing_step", [False, True], ids=["batched", "savepoints"])
+def test_an_if_else_sees_a_tag_added_earlier_in_the_same_batch(world, with_failing_step) -> None:
+    rt, t, person, clock = world
+    sub = t.sub_account_id
+    tagger = publish(rt, sub, "Tagger", Node("add_tag", {"tag": "VIP"}), [("manual", {})])
+    checker, check = _branch_on_vip(rt, sub)
+    ann = person("Ann")
+    control.enrol_contacts(rt.uows, t.owner, sub, tagger.workflow_id, [ann])
+    clock.advance(timedelta(seconds=1))  # due after the tag: runs after it in the batch
+    control.enrol_contacts(rt.uows, t.owner, sub, checker.workflow_id, [ann])
+    if with_failing_step:
+        # No company: the SMS body merges to nothing, the step fails, and the batch is run
+        # again one savepoint per step.
+        failing = publish(rt, sub, "Failing", Node("send_sms", {"body": "{{contact.company}}"}),
+                          [("manual", {})])  # fmt: skip
+        bob = person("Bob", phone="+14155552601")
+        control.enrol_contacts(rt.uows, t.owner, sub, failing.workflow_id, [bob])
+    clock.advance(timedelta(seconds=1))
+    first_steps = 3 if with_failing_step else 2
+    first = run_due(rt.uows, max_steps=first_steps)  # the first steps only: one batch
+    assert first.claimed == first_steps
+    assert first.outcomes["failed"] == (1 if with_failing_step else 0)
+    run_due(rt.uows)
+    [run] = [r for r in contact_executions(rt.uows, t.owner, sub, ann)
+             if r.summary.workflow_id == checker.workflow_id]  # fmt: skip
+    decided = next(s for s in run.steps if s.action_id == check.id)
+    assert decided.branch == "yes"
+    assert decided.decisions == [{"field": "tags", "operator": "has_tag", "value": "VIP",
+                                  "actual": ["vip"], "result": True}]  # fmt: skip
+
+
+def test_an_if_else_reads_earlier_steps_of_its_run_and_stores_the_deciding_values(world) -> None:
+    rt, t, person, _clock = world
+    sub = t.sub_account_id
+    mail = Node("send_email", {"subject": "Hi", "body": "Body"}, "Mail")
+    check = Node("if_else", {"match": "all", "conditions": [
+        {"field": f"steps.{mail.id}.status", "operator": "equals", "value": "completed"},
+        {"field": f"steps.{mail.id}.channel", "operator": "equals", "value": "email"},
+        {"field": "steps.not-a-step.status", "operator": "is_empty"},
+    ]}, "Mailed?")  # fmt: skip
+    check.children = [Node("end", {}, "Yes", "yes"), Node("end", {}, "No", "no")]
+    d = publish(rt, sub, "Mail then check", chain(mail, check), [("manual", {})])
+    cid = person("Cy")
+    control.enrol_contacts(rt.uows, t.owner, sub, d.workflow_id, [cid])
+    run_due(rt.uows)
+    [run] = contact_executions(rt.uows, t.owner, sub, cid)
+    decided = next(s for s in run.steps if s.action_id == check.id)
+    assert decided.branch == "yes"
+    assert [(d["actual"], d["result"]) for d in decided.decisions] == [
+        ("completed", True), ("email", True), (None, True)]  # fmt: skip
+
+
+def test_a_message_queued_already_is_not_queued_again_by_a_batch(world, caplog) -> None:
+    """The batched pass writes its messages in one statement; a key queued already (a racing
+    process) makes it rerun one step at a time, and the step records the existing row."""
+    rt, t, person, _clock = world
+    sub = t.sub_account_id
+    mail = Node("send_email", {"subject": "Hi", "body": "Body"}, "Mail")
+    d = publish(rt, sub, "Mail", mail, [("manual", {})])
+    people = [person(f"P{i}") for i in range(3)]
+    control.enrol_contacts(rt.uows, t.owner, sub, d.workflow_id, people)
+    [raced] = contact_executions(rt.uows, t.owner, sub, people[0])
+    with rt.uows.tenant(SYSTEM, sub) as uow:
+        existing = outbox.enqueue(
+            uow, channel="email", payload={"to": "p0@example.com", "subject": "Hi", "body": "."},
+            idempotency_key=f"wf:{raced.summary.id}:{mail.id}", contact_id=people[0],
+        )  # fmt: skip
+        uow.commit()
+    with caplog.at_level(logging.INFO, "ghl_desktop.services.workflows.engine.executor"):
+        summary = run_due(rt.uows)
+    assert summary.completed == 3
+    assert "queued already" in caplog.text  # the batch was rerun one step at a time
+    rows = outbox_rows(rt)
+    assert len(rows) == 3
+    assert len({r.idempotency_key for r in rows}) == 3
+    [run] = contact_executions(rt.uows, t.owner, sub, people[0])
+    assert run.steps[0].result["outbox_id"] == existing
+    for contact_id in people[1:]:
+        [run] = contact_executions(rt.uows, t.owner, sub, contact_id)
+        assert run.steps[0].status == "completed"
+        assert run.steps[0].result["outbox_id"] in {r.id for r in rows}
