@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -26,10 +27,14 @@ class ConditionsEditor(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("ConditionsTable")
         self.table.setHorizontalHeaderLabels(["Field", "Operator", "Value"])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # The settings panel is narrow: operand and value share what the operator leaves, so
+        # no column hides behind a horizontal scroll bar.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(1, 110)
         self.table.verticalHeader().setVisible(False)
-        self.table.setColumnWidth(0, 150)
-        self.table.setColumnWidth(1, 100)
         self.table.setMinimumHeight(110)
         self.add_button = QPushButton("Add condition")
         self.add_button.setObjectName("AddCondition")
@@ -58,7 +63,17 @@ class ConditionsEditor(QWidget):
         default_op = "has_tag" if operand.currentText() == "tags" else "equals"
         operator.setCurrentText(str(condition.get("operator") or default_op))
         value = QLineEdit("" if condition.get("value") is None else str(condition["value"]))
-        value.setPlaceholderText("a tag name, text or number")
+        operand.setToolTip(operand.currentText())
+        operand.currentTextChanged.connect(operand.setToolTip)
+
+        def operator_changed(name: str) -> None:
+            # "is true", "is empty"… take no value: say so rather than offer a box for one.
+            unary = name in UNARY_OPERATORS
+            value.setEnabled(not unary)
+            value.setPlaceholderText("no value needed" if unary else "a tag name, text or number")
+
+        operator.currentTextChanged.connect(operator_changed)
+        operator_changed(operator.currentText())
         self.table.setCellWidget(row, 0, operand)
         self.table.setCellWidget(row, 1, operator)
         self.table.setCellWidget(row, 2, value)
