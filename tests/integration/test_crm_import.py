@@ -326,3 +326,42 @@ def test_import_on_both_databases(any_runtime) -> None:
     with any_runtime.uows.tenant(t.owner, t.sub_account_id, read_only=True) as uow:
         found = search_contact_ids(uow.session, t.sub_account_id, "lovelace")
     assert found == [rows["ada@example.com"].id]
+
+
+def test_our_own_export_imports_back_with_its_created_dates(runtime) -> None:
+    # The export writes Created Date as an ISO timestamp with its offset; the import refused
+    # every row of such a file ("... is not a date").
+    from ghl_desktop.services.contact_export import export_to_text
+
+    t = make_tenant(runtime)
+    data = HEADER + (
+        "Ada,Lovelace,ada@example.com,,,,,,,,,,VIP,03/15/2024,,\n"
+        "Grace,Hopper,grace@example.com,,,,,,,,,,,2024-01-15,,\n"
+    )
+    assert _import(runtime, t, data.encode()).created == 2
+    exported = export_to_text(runtime.uows, t.owner, t.sub_account_id)
+    assert "T" in exported.splitlines()[1].split(",")[-1]  # an ISO timestamp, as shipped
+    result = importer.import_contacts(
+        runtime.uows, t.owner, t.other_sub_account_id, exported.encode()
+    )
+    assert (result.created, result.rejected) == (2, ())
+    before = {r.email: r.created_at for r in fetch_rows(runtime.uows, t.owner, t.sub_account_id)}
+    after = {
+        r.email: r.created_at for r in fetch_rows(runtime.uows, t.owner, t.other_sub_account_id)
+    }
+    assert after == before
+
+
+def test_created_date_with_an_offset_keeps_that_instant(runtime) -> None:
+    from datetime import UTC, datetime
+
+    from ghl_desktop.services.contact_import.rows import parse_created
+
+    zone = __import__("zoneinfo").ZoneInfo("America/New_York")
+    assert parse_created("2024-01-15T10:30:00+02:00", zone) == datetime(
+        2024, 1, 15, 8, 30, tzinfo=UTC
+    )
+    # Without an offset the sub-account's zone applies, as before.
+    assert parse_created("2024-01-15T10:30:00", zone) == datetime(2024, 1, 15, 15, 30, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="created_at"):
+        parse_created("2024-01-15T25:00:00+00:00", zone)

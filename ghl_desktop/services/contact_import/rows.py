@@ -124,6 +124,7 @@ def split_tags(text: str) -> list[str]:
 
 _MDY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})$")
 
 
 def parse_day(text: str) -> date:
@@ -157,6 +158,12 @@ def parse_created(text: str, zone: ZoneInfo) -> datetime:
             return datetime.strptime(stripped, fmt).replace(tzinfo=zone).astimezone(UTC)
         except ValueError:
             continue
+    if _ISO_INSTANT.match(stripped):
+        # An instant with its offset, as our own export (and most APIs) write it.
+        try:
+            return datetime.fromisoformat(stripped).astimezone(UTC)
+        except ValueError:
+            raise ValidationError("created_at", f"{stripped!r} is not a date and time") from None
     return datetime.combine(parse_day(stripped), time(), tzinfo=zone).astimezone(UTC)
 
 
