@@ -120,3 +120,37 @@ def test_a_message_queued_already_is_not_queued_again_by_a_batch(world, caplog) 
         [run] = contact_executions(rt.uows, t.owner, sub, contact_id)
         assert run.steps[0].status == "completed"
         assert run.steps[0].result["outbox_id"] in {r.id for r in rows}
+
+
+def test_a_batch_is_written_in_one_pass_on_both_databases(any_runtime, caplog) -> None:
+    """The batched pass's own writes (steps and runs updated, next steps and messages
+    inserted, each with one statement) work on SQLite and PostgreSQL: no fallback, every
+    step stored with its result, every message queued once."""
+    rt = any_runtime
+    t = make_tenant(rt)
+    sub = t.sub_account_id
+    mail = Node("send_email", {"subject": "Hi {{contact.first_name}}", "body": "."}, "Mail")
+    plan = {"field": "custom_fields.plan", "operator": "equals", "value": "pro"}
+    check = Node("if_else", {"conditions": [plan]}, "Pro?")
+    check.children = [Node("add_tag", {"tag": "Pro"}, "Yes", "yes"), Node("end", {}, "No", "no")]
+    d = publish(rt, sub, "Batch", chain(mail, check), [("manual", {})])
+    people = [
+        contacts.create_contact(
+            rt.uows, t.owner, sub, {"first_name": f"P{i}", "email": f"p{i}@example.com"}
+        ).id
+        for i in range(6)
+    ]
+    control.enrol_contacts(rt.uows, t.owner, sub, d.workflow_id, people)
+    with caplog.at_level(logging.INFO, "ghl_desktop.services.workflows.engine.executor"):
+        summary = run_due(rt.uows)
+    assert "fell back" not in caplog.text
+    assert summary.completed == 6 * 3
+    rows = outbox_rows(rt)
+    assert sorted(r.payload["to"] for r in rows) == sorted(f"p{i}@example.com" for i in range(6))
+    for contact_id in people:
+        [run] = contact_executions(rt.uows, t.owner, sub, contact_id)
+        assert run.summary.status == "completed"
+        assert [s.status for s in run.steps] == ["completed"] * 3
+        assert run.steps[0].result["outbox_id"] in {r.id for r in rows}
+        assert run.steps[1].decisions[0]["actual"] is None
+        assert run.steps[1].branch == "no"

@@ -38,6 +38,10 @@ _STEPS = cast(Table, WorkflowActionExecution.__table__)
 _INSERT_STEPS = insert(_STEPS)
 
 
+class RowsChanged(Exception):
+    """A step or run of the batch was not where it was read (deleted meanwhile)."""
+
+
 class MessageAlreadyQueued(Exception):
     """A buffered message's idempotency key was queued already: rerun without the buffer."""
 
@@ -133,7 +137,9 @@ def write_changes(uow: UnitOfWork, objects: Iterable[Any]) -> None:
             .values({name: bindparam(name) for name in names})
         )
         if connection.execute(stmt, rows).rowcount != len(rows):
-            raise TenantViolation("a step or run of the batch is not in this sub-account")
+            # What the ORM's flush would raise as stale data; the batch is rerun one step at
+            # a time.
+            raise RowsChanged(f"{model.__tablename__}: a row of the batch is gone")
     identity_map = session.identity_map
     for state in written:
         # What a flush does after its UPDATE: the values are the stored ones now, and the

@@ -38,7 +38,7 @@ from ghl_desktop.models.workflows import WorkflowExecution
 from ghl_desktop.services.actor import SYSTEM
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.batch_writes import batch_writes, write_changes
-from ghl_desktop.services.workflows.engine.runtime import TAGS_KEY, load_tag_names
+from ghl_desktop.services.workflows.engine.runtime import BATCH_KEY, TAGS_KEY, load_tag_names
 from ghl_desktop.services.workflows.engine.steps import run_step
 from ghl_desktop.services.workflows.engine.wait_resume import resume_due_waits
 
@@ -154,9 +154,18 @@ def _still_ours(uow: UnitOfWork, group: list[Claim]) -> list[Step]:
         uow.session.scalars(select(Contact).where(Contact.id.in_({r.contact_id for r in runs})))
     )
     # The identity map holds objects weakly: keep the preloaded rows alive for the batch.
-    uow.session.info["workflow_batch"] = (runs, people)
+    uow.session.info[BATCH_KEY] = {
+        **{(WorkflowExecution, r.id): r for r in runs},
+        **{(Contact, p.id): p for p in people},
+    }
     uow.session.info[TAGS_KEY] = load_tag_names(uow, [p.id for p in people])
     return [steps[i] for i in ids if i in steps]
+
+
+def runs_of(uow: UnitOfWork) -> list[WorkflowExecution]:
+    """The runs preloaded for the batch."""
+    preloaded = uow.session.info.get(BATCH_KEY) or {}
+    return [row for (model, _id), row in preloaded.items() if model is WorkflowExecution]
 
 
 def run_claims(uows: UnitOfWorkFactory, claims: Iterable[Claim], summary: RunSummary) -> None:
@@ -191,7 +200,7 @@ def _run_group(
                 with batch_writes(uow) as writes:
                     for step in steps:
                         outcomes[run_step(uow, step, savepoint=False)] += 1
-                    write_changes(uow, [*steps, *uow.session.info["workflow_batch"][0]])
+                    write_changes(uow, [*steps, *runs_of(uow)])
                     uow.flush()
                     writes.write()  # the flush wrote them, unless it had nothing to flush
             except Exception as exc:
@@ -200,7 +209,7 @@ def _run_group(
         else:
             for step in steps:
                 outcomes[run_step(uow, step)] += 1
-        uow.session.info.pop("workflow_batch", None)
+        uow.session.info.pop(BATCH_KEY, None)
         uow.session.info.pop(TAGS_KEY, None)
         uow.commit()
     summary.lost += len(group) - len(steps)

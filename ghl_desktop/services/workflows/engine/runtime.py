@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from ghl_desktop.core.errors import NotFound
 from ghl_desktop.models.crm import Contact
@@ -24,7 +26,18 @@ from ghl_desktop.models.workflows import (
 from ghl_desktop.services.uow import UnitOfWork
 from ghl_desktop.services.workflows.definition import ActionDef, WorkflowDefinition
 
+_Row = TypeVar("_Row")
+
 TAGS_KEY = "workflow_batch_tags"
+BATCH_KEY = "workflow_batch"  # (model, id) -> the row the executor preloaded for its batch
+
+
+def batch_get(session: Session, model: type[_Row], row_id: str) -> _Row | None:
+    """``session.get`` for the rows the executor preloaded for its batch, read from a plain
+    dict (``get``'s own bookkeeping, once or twice per step, showed in the profile)."""
+    preloaded = session.info.get(BATCH_KEY)
+    found = preloaded.get((model, row_id)) if preloaded is not None else None
+    return found if found is not None else session.get(model, row_id)
 
 
 def load_tag_names(uow: UnitOfWork, contact_ids: list[str]) -> dict[str, list[str]]:
@@ -81,7 +94,7 @@ class StepContext:
     def contact(self) -> Contact:
         if self._contact is None:
             # A contact the executor preloaded for the batch comes from the identity map.
-            found = self.uow.session.get(Contact, self.execution.contact_id)
+            found = batch_get(self.uow.session, Contact, self.execution.contact_id)
             if found is not None and found.deleted_at is not None:
                 found = None
             if found is None:

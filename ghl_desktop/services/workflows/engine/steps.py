@@ -37,6 +37,7 @@ from ghl_desktop.services.workflows.engine.runtime import (
     StepContext,
     StepOutcome,
     StepSkipped,
+    batch_get,
     executor_for,
 )
 from ghl_desktop.services.workflows.engine.waits import plan_wait
@@ -195,7 +196,7 @@ def run_step(
     step at a time with savepoints, so one failing step still does not sink the others."""
     now = uow.clock.now()
     session = uow.session
-    execution = session.get(WorkflowExecution, step.workflow_execution_id)
+    execution = batch_get(session, WorkflowExecution, step.workflow_execution_id)
     if execution is None:
         raise NotFound("workflow execution", step.workflow_execution_id)
     if execution.status in FINISHED:

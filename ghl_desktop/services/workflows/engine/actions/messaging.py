@@ -43,16 +43,16 @@ def merge_values(ctx: StepContext) -> dict[str, Any]:
     return {**base, "contact": contact, "context": dict(ctx.execution.context or {})}
 
 
+_CONTACT_FIELDS = tuple(name for name in ContactInfo.__dataclass_fields__ if name != "tags")
+
+
 def contact_fields(ctx: StepContext) -> dict[str, Any]:
     """The contact's fields as ``services.custom_values.merge_context`` lays them out, read
     from the batch's preloaded row and tags (no query per step); ``tags`` is a list here."""
-    fields = {
-        name: getattr(ctx.contact, name)
-        for name in ContactInfo.__dataclass_fields__
-        if name != "tags"
-    }
-    fields["custom_fields"] = dict(ctx.contact.custom_fields or {})
-    fields["full_name"] = ctx.contact.full_name
+    contact = ctx.contact
+    fields = {name: getattr(contact, name) for name in _CONTACT_FIELDS}
+    fields["custom_fields"] = dict(contact.custom_fields or {})
+    fields["full_name"] = contact.full_name
     fields["tags"] = ctx.tag_names()
     return fields
 
