@@ -365,3 +365,26 @@ def test_created_date_with_an_offset_keeps_that_instant(runtime) -> None:
     assert parse_created("2024-01-15T10:30:00", zone) == datetime(2024, 1, 15, 15, 30, tzinfo=UTC)
     with pytest.raises(ValidationError, match="created_at"):
         parse_created("2024-01-15T25:00:00+00:00", zone)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"unclosed,x@example.com\r\n',
+        '"unclosed,x@example.com',
+        'Bob,b@example.com\r\n"unclosed,x@example.com\r\nCy,c@example.com\r\n',
+    ],
+)
+def test_a_quote_never_closed_is_refused_not_swallowed(body) -> None:
+    # A lenient reader took everything after the stray quote as one name.
+    with pytest.raises(ValidationError, match=r"file: .*row \d+.*never closed"):
+        parse(("Name,Email\r\n" + body).encode())
+
+
+def test_quotes_that_close_and_literal_inches_still_parse() -> None:
+    table = parse(b'Name,Note\r\nTV,5" screen\r\n"Multi\r\nline",ok\r\n"Last\nfield"')
+    assert [cells for _n, cells in table.rows] == [
+        ["TV", '5" screen'],
+        ["Multi\r\nline", "ok"],
+        ["Last\nfield", ""],
+    ]

@@ -83,7 +83,30 @@ def parse(data: bytes | str) -> CsvTable:
         raise ValidationError(
             "file", f"is not valid CSV near row {reader.line_num}: {exc}"
         ) from None
+    if rows and _may_end_inside_quotes(text, rows[-1][1]):
+        _refuse_unclosed_quote(text, delimiter)
     return CsvTable(tuple(headers), rows, delimiter, encoding)
+
+
+def _may_end_inside_quotes(text: str, last: list[str]) -> bool:
+    # The lenient reader takes a quote that never closes as "the rest of the file is one
+    # field": that record is always the last, and it holds a line break or the file an odd
+    # number of quotes. Only then is the file read again, strictly.
+    return text.count('"') % 2 == 1 or any("\n" in cell or "\r" in cell for cell in last)
+
+
+def _refuse_unclosed_quote(text: str, delimiter: str) -> None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = 0
+    try:
+        for _record in reader:
+            records += 1
+    except csv.Error as exc:
+        # Other strict complaints (text after a closing quote) are tolerated, as above.
+        if "unexpected end of data" in str(exc):
+            raise ValidationError(
+                "file", f'row {records + 1}: a quoted field is never closed (a " is missing)'
+            ) from None
 
 
 def read(path: Path) -> CsvTable:
