@@ -189,9 +189,11 @@ def _run_group(
     *, batched: bool,
 ) -> None:  # fmt: skip
     """Run one sub-account's claimed steps in one transaction. Batched: without a savepoint
-    (and its two flushes) per step, the whole group flushed at once - any failure rolls it all
-    back and raises ``_BatchFailed`` so the caller reruns it one savepoint per step, where a
-    failing step is recorded (retry / failed) and the others commit."""
+    (and its two flushes) per step, the group's rows written set-wise at the end
+    (``batch_writes``: the steps and runs updated, the next steps and the outbox messages
+    inserted, one statement each) - any failure rolls it all back and raises ``_BatchFailed``
+    so the caller reruns it one savepoint per step, where a failing step is recorded
+    (retry / failed) and the others commit."""
     outcomes: Counter[str] = Counter()
     with uows.tenant(SYSTEM, sub_account_id) as uow:
         steps = _still_ours(uow, group)
