@@ -388,3 +388,22 @@ def test_quotes_that_close_and_literal_inches_still_parse() -> None:
         ["Multi\r\nline", "ok"],
         ["Last\nfield", ""],
     ]
+
+
+def test_preview_rejects_a_duplicate_within_the_file_as_the_import_does(runtime) -> None:
+    t = make_tenant(runtime)
+    data = (
+        "Name,Email,Phone\n"
+        "Ada Lovelace,ada@example.com,\n"
+        "Alan Turing,,(415) 555-2671\n"
+        "Ada Again,ADA@example.com,\n"
+        "Alan Again,,415.555.2671\n"
+    )
+    preview = importer.preview_import(runtime.uows, t.owner, t.sub_account_id, data)
+    assert [r["row"] for r in preview.rows] == [2, 3]
+    result = _import(runtime, t, data.encode())
+    assert preview.rejected == result.rejected
+    assert [(r.row, r.column, r.reason) for r in preview.rejected] == [
+        (4, "Email", "same email as row 2"),
+        (5, "Phone", "same phone as row 3"),
+    ]

@@ -37,6 +37,7 @@ from ghl_desktop.services.contact_import.mapping import auto_map, check_mapping
 from ghl_desktop.services.contact_import.plan import load_plan
 from ghl_desktop.services.contact_import.rows import (
     TARGETS,
+    FirstSeen,
     GoodRow,
     RejectedRow,
     RowPlan,
@@ -107,12 +108,19 @@ def preview_import(
         uow.require("contacts.write")
         labels = load_plan(uow, table.headers, {}).custom_labels
         chosen = dict(mapping) if mapping is not None else auto_map(table.headers, labels)
-        plan = load_plan(uow, table.headers, chosen, check=True).plan
+        loaded = load_plan(uow, table.headers, chosen, check=True)
     targets = dict(TARGETS) | {f"custom_fields.{k}": v for k, v in labels.items()}
     shown: list[dict[str, Any]] = []
     rejected: list[RejectedRow] = []
+    first_seen = FirstSeen()
+
+    def column(target: str) -> str:
+        return loaded.headers_by_target.get(target, target)
+
     for number, cells in table.rows[:limit]:
-        outcome = check_row(plan, number, cells)
+        outcome = check_row(loaded.plan, number, cells)
+        if isinstance(outcome, GoodRow):
+            outcome = first_seen.duplicate(outcome, column) or outcome
         if isinstance(outcome, RejectedRow):
             rejected.append(outcome)
         else:

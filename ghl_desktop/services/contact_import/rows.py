@@ -7,6 +7,7 @@ everything here takes and returns plain picklable data.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -116,6 +117,27 @@ class RejectedRow:
     column: str
     reason: str
     value: str = ""
+
+
+class FirstSeen:
+    """The first row of the file that used each email and phone: a later row with either is
+    a duplicate within the file (the import and its preview judge alike)."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[str, int]] = {"email": {}, "phone": {}}
+
+    def duplicate(self, row: GoodRow, column: Callable[[str], str]) -> RejectedRow | None:
+        """The rejection of ``row`` if it repeats an earlier row; otherwise None, and the
+        row's email and phone are remembered."""
+        values = row.values
+        for key, seen in self._rows.items():
+            value = values.get(key)
+            if value and value in seen:
+                return RejectedRow(row.row, column(key), f"same {key} as row {seen[value]}", value)
+        for key, seen in self._rows.items():
+            if value := values.get(key):
+                seen[value] = row.row
+        return None
 
 
 def split_tags(text: str) -> list[str]:

@@ -27,7 +27,7 @@ from ghl_desktop.services.contact_import.params import (
     sqlite_time,
 )
 from ghl_desktop.services.contact_import.plan import LoadedPlan
-from ghl_desktop.services.contact_import.rows import GoodRow, RejectedRow
+from ghl_desktop.services.contact_import.rows import FirstSeen, GoodRow, RejectedRow
 from ghl_desktop.services.contacts import apply_changes
 from ghl_desktop.services.crm_events import (
     ContactCreated,
@@ -66,9 +66,7 @@ class ImportWriter:
         self.updated = 0
         self.rejected: list[RejectedRow] = []
         self.skipped: list[tuple[int, str, str]] = []
-        # value -> number of the first row that used it
-        self._seen_email: dict[str, int] = {}
-        self._seen_phone: dict[str, int] = {}
+        self._first_seen = FirstSeen()
         self._tags: dict[str, Tag] = {}
         self._tag_refs: dict[str, tuple[str, str]] = {}
         self._extra = resolve_tags(uow, extra_tags, create_missing=True)
@@ -214,21 +212,10 @@ class ImportWriter:
         self._update(updates)
 
     def _unique_in_file(self, row: GoodRow) -> bool:
-        values = row.values
-        email, phone = values.get("email"), values.get("phone")
-        seen_email, seen_phone = self._seen_email, self._seen_phone
-        for key, value, seen in (("email", email, seen_email), ("phone", phone, seen_phone)):
-            if value and value in seen:
-                self.rejected.append(
-                    RejectedRow(row.row, self._column(key), f"same {key} as row {seen[value]}",
-                                value)
-                )  # fmt: skip
-                return False
-        if email:
-            seen_email[email] = row.row
-        if phone:
-            seen_phone[phone] = row.row
-        return True
+        rejection = self._first_seen.duplicate(row, self._column)
+        if rejection is not None:
+            self.rejected.append(rejection)
+        return rejection is None
 
     def _chosen(self, tags: list[str]) -> tuple[list[str], tuple[str, ...]]:
         """Ids and names of a new contact's tags (the row's, then the import's), remembered
