@@ -116,6 +116,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         print_json({
             "total_rows": result.total_rows, "created": result.created,
             "updated": result.updated, "skipped": result.skipped,
+            "skipped_rows": [{"row": s.row, "contact_id": s.contact_id, "reason": s.reason}
+                             for s in result.skipped_rows],
             "rejected": [{"row": r.row, "column": r.column, "value": r.value,
                           "reason": r.reason} for r in result.rejected],
         })  # fmt: skip
@@ -124,6 +126,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         f"created {result.created}, updated {result.updated}, skipped {result.skipped}, "
         f"rejected {len(result.rejected)} (of {result.total_rows} rows)"
     )
+    for s in result.skipped_rows:
+        print(f"row {s.row} skipped: {s.reason} (contact {s.contact_id})")
     for r in result.rejected:
         where = f" column {r.column!r}" if r.column else ""
         print(f"row {r.row}{where}: {r.reason}", file=sys.stderr)

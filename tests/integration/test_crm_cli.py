@@ -51,19 +51,32 @@ def world(cli: Cli, tmp_path: Path) -> tuple[Installed, dict[str, str]]:
 
 
 def test_import_prints_counts_and_every_rejected_row(cli: Cli, world, tmp_path: Path) -> None:
-    inst, _people = world
+    inst, people = world
     file = tmp_path / "again.csv"
     file.write_text(CSV + "New,Person,new@example.com,,,\r\n", encoding="utf-8")
     rejected = tmp_path / "rejected.csv"
     result = cli("contacts", "import", str(file), "--sub-account", inst.sub_a, "--tag", "Fair",
                  "--rejected-out", str(rejected))  # fmt: skip
     assert result.code == 0
-    assert result.out.strip() == "created 1, updated 0, skipped 2, rejected 1 (of 4 rows)"
+    summary, *skipped = result.out.strip().splitlines()
+    assert summary == "created 1, updated 0, skipped 2, rejected 1 (of 4 rows)"
+    assert skipped == [
+        "row 2 skipped: already a contact with email ada@example.com and phone +14155552671"
+        f" (contact {people['Ada']})",
+        f"row 3 skipped: already a contact with email grace@example.com"
+        f" (contact {people['Grace']})",
+    ]
     assert result.err.startswith("row 4 column 'Email': is not a valid email address")
     assert list(csv.reader(rejected.open()))[1][:2] == ["4", "Email"]
     data = cli("contacts", "import", str(file), "--sub-account", inst.sub_a,
                "--update-existing", "--json").json()  # fmt: skip
     assert (data["created"], data["updated"], data["skipped"]) == (0, 3, 0)
+    assert data["skipped_rows"] == []
+    again = cli("contacts", "import", str(file), "--sub-account", inst.sub_a, "--json").json()
+    assert again["skipped_rows"][0] == {
+        "row": 2, "contact_id": people["Ada"],
+        "reason": "already a contact with email ada@example.com and phone +14155552671",
+    }  # fmt: skip
     assert data["rejected"] == [
         {"row": 4, "column": "Email", "value": "not-an-email",
          "reason": data["rejected"][0]["reason"]}

@@ -138,6 +138,11 @@ def test_duplicates_in_file_and_against_existing(runtime) -> None:
         (3, "Email", "same email as row 2")
     ]
     assert {s.contact_id for s in result.skipped_rows} == {old.id}
+    # Each skipped row says which of its values an existing contact already holds.
+    assert [(s.row, s.reason) for s in result.skipped_rows] == [
+        (4, "already a contact with phone +14155550100"),
+        (5, "already a contact with email old@example.com"),
+    ]
     assert count(runtime.uows, t.owner, t.sub_account_id) == 2
 
 

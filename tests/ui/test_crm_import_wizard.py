@@ -8,6 +8,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from ghl_desktop.services import contact_listing
+from ghl_desktop.services.contact_import.importer import ImportResult, SkippedRow
 from ghl_desktop.ui.dialogs.import_wizard import (
     MAPPING,
     OPTIONS,
@@ -65,6 +66,7 @@ def test_import_a_small_csv_with_a_rejected_row(
         "3 created · 0 updated · 0 skipped (already there) · 1 rejected"
     )
     assert wizard.rejected_table.rowCount() == 1
+    assert wizard.skipped_table.isHidden()  # nothing was there before
     assert [wizard.rejected_table.item(0, c).text() for c in (0, 1, 2)] == [
         "4", "Email", "not-an-email",
     ]  # fmt: skip
@@ -110,3 +112,17 @@ def test_cancel_leaves_nothing_imported(
     assert "cancelled" in wizard.error_label.text().lower()
     wait_idle(qtbot, owner_window.ctx)
     assert screen.list_panel.model.rowCount() == before
+
+
+def test_the_result_lists_each_skipped_row_and_why(qtbot: QtBot, owner_window: OpenWindow) -> None:
+    screen = open_contacts(qtbot, owner_window)
+    click(qtbot, screen.import_button)
+    wizard = find_dialog(qtbot, screen, ImportWizard)
+    skipped = (SkippedRow(7, "c1", "already a contact with email ada@example.com"),)
+    wizard._imported(ImportResult(9, 1, 0, 1, (), skipped))
+    assert wizard.page() == RESULT
+    assert not wizard.skipped_table.isHidden()
+    assert [wizard.skipped_table.item(0, c).text() for c in (0, 1)] == [
+        "7", "already a contact with email ada@example.com",
+    ]  # fmt: skip
+    click(qtbot, wizard.next_button)  # Close

@@ -181,11 +181,12 @@ class ImportWriter:
         new_rows: list[GoodRow] = []
         updates: dict[str, GoodRow] = {}
         for row in good:
-            matches = {
-                existing[(k, row.values[k])]
+            held = [
+                (k, row.values[k])
                 for k in ("email", "phone")
                 if row.values.get(k) and (k, row.values[k]) in existing
-            }
+            ]
+            matches = {existing[key] for key in held}
             if len(matches) > 1:
                 self.rejected.append(RejectedRow(
                     row.row, self._column("phone"),
@@ -194,7 +195,8 @@ class ImportWriter:
             elif matches:
                 contact_id = matches.pop()
                 if not self.update_existing:
-                    self.skipped.append((row.row, contact_id, "already a contact"))
+                    what = " and ".join(f"{k} {v}" for k, v in held)
+                    self.skipped.append((row.row, contact_id, f"already a contact with {what}"))
                 elif contact_id in updates:
                     self.rejected.append(RejectedRow(
                         row.row, "", f"updates the same contact as row {updates[contact_id].row}"

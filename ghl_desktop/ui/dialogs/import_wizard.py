@@ -138,7 +138,13 @@ class ImportWizard(QDialog):
         self.rejected_table = QTableWidget()
         self.rejected_table.setObjectName("ImportRejected")
         self.save_rejected_button = QPushButton("Save rejected rows as CSV…")
-        self._add_page("Done.", self.result_label, self.rejected_table, self.save_rejected_button)
+        self.skipped_label = QLabel("Skipped — these rows are contacts already:")
+        self.skipped_table = QTableWidget()
+        self.skipped_table.setObjectName("ImportSkipped")
+        self._add_page(
+            "Done.", self.result_label, self.rejected_table, self.save_rejected_button,
+            self.skipped_label, self.skipped_table,
+        )  # fmt: skip
         self.error_label = QLabel()
         self.error_label.setObjectName("FormError")
         self.error_label.setProperty("role", "error")
@@ -310,6 +316,10 @@ class ImportWizard(QDialog):
         _fill(self.rejected_table, ["Row", "Column", "Value", "Reason"],
               _rejected_rows(result.rejected))  # fmt: skip
         self.save_rejected_button.setEnabled(bool(result.rejected))
+        _fill(self.skipped_table, ["Row", "Reason"],
+              [[str(s.row), s.reason] for s in result.skipped_rows])  # fmt: skip
+        for part in (self.skipped_label, self.skipped_table):
+            part.setVisible(bool(result.skipped_rows))
         self.show_page(RESULT)
         self.finished_import.emit(result)
 
