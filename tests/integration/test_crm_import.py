@@ -412,3 +412,8 @@ def test_preview_rejects_a_duplicate_within_the_file_as_the_import_does(runtime)
         (4, "Email", "same email as row 2"),
         (5, "Phone", "same phone as row 3"),
     ]
+
+
+def test_a_binary_file_is_named_as_not_csv() -> None:
+    with pytest.raises(ValidationError, match="file: is not a CSV text file"):
+        parse(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)))

@@ -57,6 +57,8 @@ def parse(data: bytes | str) -> CsvTable:
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
             raise ValidationError("file", f"is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        if b"\x00" in data[:8192]:  # spreadsheets, zips and images hold NULs; CSV text never
+            raise ValidationError("file", "is not a CSV text file (save it as CSV first)")
         text, encoding = decode(data)
     else:
         text, encoding = data.removeprefix("\ufeff"), "utf-8"
