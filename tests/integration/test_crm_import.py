@@ -417,3 +417,14 @@ def test_preview_rejects_a_duplicate_within_the_file_as_the_import_does(runtime)
 def test_a_binary_file_is_named_as_not_csv() -> None:
     with pytest.raises(ValidationError, match="file: is not a CSV text file"):
         parse(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_excel_unicode_text_utf16_with_bom_parses(encoding) -> None:
+    text = "Name\tEmail\r\nZoë Ågren\tzoe@example.com\r\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    table = parse(data)
+    assert (table.delimiter, table.encoding) == ("\t", "utf-16")
+    assert table.rows == [(2, ["Zoë Ågren", "zoe@example.com"])]

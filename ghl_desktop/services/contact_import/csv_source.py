@@ -1,14 +1,15 @@
 """Reading a CSV export: encoding, delimiter and records, whatever tool wrote it.
 
-UTF-8 with or without a BOM (Excel adds one), Windows-1252 as a fallback for old Excel
-exports; comma, semicolon or tab delimiters (European Excel writes semicolons); quoted fields
-with embedded delimiters, quotes and newlines; Windows or Unix line endings. Rows are numbered
-like a spreadsheet: the header is row 1, the first contact row 2 (a quoted multi-line field
-does not shift the numbers).
+UTF-8 with or without a BOM (Excel adds one), UTF-16 with a BOM (Excel's "Unicode Text"),
+Windows-1252 as a fallback for old Excel exports; comma, semicolon or tab delimiters
+(European Excel writes semicolons); quoted fields with embedded delimiters, quotes and
+newlines; Windows or Unix line endings. Rows are numbered like a spreadsheet: the header is
+row 1, the first contact row 2 (a quoted multi-line field does not shift the numbers).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from ghl_desktop.core.errors import ValidationError
 
 MAX_BYTES = 512 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class CsvTable:
 
 def decode(data: bytes) -> tuple[str, str]:
     """The text and the encoding it was read with."""
+    if data.startswith(_UTF16_BOMS):  # Excel's "Unicode Text"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise ValidationError("file", "is not valid UTF-16 text") from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -57,7 +64,8 @@ def parse(data: bytes | str) -> CsvTable:
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
             raise ValidationError("file", f"is larger than {MAX_BYTES // (1024 * 1024)} MB")
-        if b"\x00" in data[:8192]:  # spreadsheets, zips and images hold NULs; CSV text never
+        # Spreadsheets, zips and images hold NUL bytes; CSV text never does (but UTF-16 does).
+        if b"\x00" in data[:8192] and not data.startswith(_UTF16_BOMS):
             raise ValidationError("file", "is not a CSV text file (save it as CSV first)")
         text, encoding = decode(data)
     else:
