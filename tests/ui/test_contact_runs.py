@@ -8,7 +8,8 @@ from pytestqt.qtbot import QtBot
 from ghl_desktop.services import contacts
 from ghl_desktop.ui.screens.workflows.contact_runs import ContactRunsDialog
 from ghl_desktop.ui.screens.workflows.workflows_screen import WorkflowsScreen
-from tests.ui.conftest import WAIT_MS, OpenWindow, click, find_dialog
+from tests.ui.conftest import WAIT_MS, OpenWindow, click, find_dialog, wait_idle
+from tests.ui.test_crm_contacts_list import open_contacts
 
 
 def test_a_contact_s_runs_with_their_path(qtbot: QtBot, owner_window: OpenWindow) -> None:
@@ -47,4 +48,23 @@ def test_a_contact_without_runs_says_so(qtbot: QtBot, owner_window: OpenWindow) 
     assert dialog is not None
     qtbot.waitUntil(lambda: "not been in any workflow" in dialog.message.text(), timeout=WAIT_MS)
     assert dialog.table.rowCount() == 0
+    dialog.close()
+
+
+def test_contact_detail_opens_that_contact_s_runs(qtbot: QtBot, owner_window: OpenWindow) -> None:
+    screen = open_contacts(qtbot, owner_window)
+    panel = screen.list_panel
+    qtbot.keyClicks(panel.search, "wei moore")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=WAIT_MS)
+    wait_idle(qtbot, owner_window.ctx)
+    panel.table.setFocus()
+    panel.table.selectRow(0)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    detail = screen.detail
+    qtbot.waitUntil(lambda: detail.contact is not None, timeout=WAIT_MS)
+    assert detail.runs_button.isVisible()
+    click(qtbot, detail.runs_button)
+    dialog = find_dialog(qtbot, detail, ContactRunsDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=WAIT_MS)
+    assert dialog.table.item(0, 0).text() == "Welcome Series"
     dialog.close()

@@ -23,6 +23,7 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.dialogs.task_form import TaskFormDialog
 from ghl_desktop.ui.ops import ReadOp, WriteOp
 from ghl_desktop.ui.screens.contacts.lookups import EMPTY_LOOKUPS, CrmLookups
+from ghl_desktop.ui.screens.workflows.contact_runs import ContactRunsDialog
 from ghl_desktop.ui.widgets.filter_fields import stage_label
 from ghl_desktop.ui.widgets.plain_label import PlainLabel
 from ghl_desktop.ui.widgets.timeline_panel import TimelinePanel
@@ -83,13 +84,16 @@ class ContactDetailPanel(QWidget):
         self.archive_button = QPushButton("Archive")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setObjectName("DeleteContact")
+        self.runs_button = QPushButton("Workflow runs…")
+        self.runs_button.setObjectName("ContactWorkflowRuns")
+        self.runs_button.setToolTip("Every workflow this contact went through, with its path")
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addSpacing(12)
         top.addWidget(self.name_label)
         top.addWidget(self.status_label)
         top.addStretch(1)
-        for button in (self.edit_button, self.archive_button, self.delete_button):
+        for button in (self.runs_button, self.edit_button, self.archive_button, self.delete_button):
             top.addWidget(button)
         self.fields_form = QFormLayout()
         self.fields_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -119,6 +123,7 @@ class ContactDetailPanel(QWidget):
         self.edit_button.clicked.connect(self._edit)
         self.archive_button.clicked.connect(self.toggle_archived)
         self.delete_button.clicked.connect(self.delete_or_restore)
+        self.runs_button.clicked.connect(self.open_workflow_runs)
         self.timeline.add_task_requested.connect(self.add_task)
 
     # -- loading ---------------------------------------------------------------------------
@@ -166,6 +171,7 @@ class ContactDetailPanel(QWidget):
         self.archive_button.setVisible(can_write and info.deleted_at is None)
         self.archive_button.setText("Unarchive" if info.archived_at else "Archive")
         self.delete_button.setVisible(can_delete)
+        self.runs_button.setVisible(snapshot is not None and snapshot.can("workflows.read"))
         self.delete_button.setText("Restore" if info.deleted_at else "Delete…")
 
     # -- actions ---------------------------------------------------------------------------
@@ -175,6 +181,15 @@ class ContactDetailPanel(QWidget):
             return None
         dialog = TaskFormDialog(self.ctx, self, snapshot, self.lookups, contact_id=self.contact_id)
         dialog.succeeded.connect(lambda _task: self.timeline.reload())
+        dialog.open()
+        return dialog
+
+    def open_workflow_runs(self) -> ContactRunsDialog | None:
+        snapshot = self.workspace.snapshot
+        if snapshot is None or snapshot.sub_account is None or self.contact_id is None:
+            return None
+        dialog = ContactRunsDialog(self.ctx, self, snapshot)
+        dialog.open_for(self.contact_id)
         dialog.open()
         return dialog
 
