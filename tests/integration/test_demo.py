@@ -786,3 +786,19 @@ def test_demo_dates_follow_the_clock(demo: tuple[Runtime, DemoResult]) -> None:
         newest = uow.session.scalar(select(func.max(Contact.created_at)))
         assert newest is not None
         assert now - timedelta(days=2) < newest <= now
+
+
+def test_every_location_has_shared_smart_lists_that_match(
+    demo: tuple[Runtime, DemoResult],
+) -> None:
+    from ghl_desktop.services.demo.crm import SMART_LISTS
+    from ghl_desktop.services.smart_lists import service as smart_lists
+
+    rt, result = demo
+    staff = auth.actor_for_user(rt.uows, users.find_user_id(rt.uows, result.owner_email))
+    for sub in result.sub_accounts.values():
+        lists = smart_lists.list_smart_lists(rt.uows, staff, sub)
+        assert [s.name for s in lists] == list(SMART_LISTS)
+        assert all(s.is_shared for s in lists)
+        counts = smart_lists.smart_list_counts(rt.uows, staff, sub)
+        assert all(counts[s.id] > 0 for s in lists), counts

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from ghl_desktop.services import contact_listing
 from ghl_desktop.services.demo import DemoResult
+from ghl_desktop.services.demo.crm import SMART_LISTS
 from ghl_desktop.services.smart_lists import service as smart_lists
 from ghl_desktop.services.smart_lists.filters import Condition, Group
 from ghl_desktop.ui.dialogs.column_chooser import ColumnChooserDialog
@@ -101,8 +102,11 @@ def test_smart_list_tabs_show_counts_and_filter_the_list(
     panel = screen.list_panel
     expected = _total(owner_window, demo, filter=vip)
     assert 0 < expected < panel.model.rowCount()
-    qtbot.waitUntil(lambda: panel.tabs.count() == 2, timeout=WAIT_MS)
-    assert panel.tabs.tabText(1) == f"VIPs · {expected:,}"
+    last = 1 + len(SMART_LISTS)  # All contacts, the demo's shared lists, then the new one
+    qtbot.waitUntil(lambda: panel.tabs.count() == last + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.tabs.tabText(last) == f"VIPs · {expected:,}", timeout=WAIT_MS)
+    # The demo's "VIP customers" list has the same filter, so the same count.
+    assert panel.tabs.tabText(1) == f"VIP customers · {expected:,}"
     panel.tabs.select(created.id)
     qtbot.waitUntil(lambda: panel.model.rowCount() == expected, timeout=WAIT_MS)
     wait_idle(qtbot, owner_window.ctx)
@@ -147,8 +151,11 @@ def test_filter_builder_applies_and_saves_a_smart_list(
     assert dialog.root.group().to_json() == wanted
     qtbot.keyClicks(dialog.name_edit, "NY regulars")
     click(qtbot, dialog.save_button)
-    qtbot.waitUntil(lambda: panel.tabs.count() == 2, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: panel.tabs.tabText(1) == f"NY regulars · {expected:,}", timeout=WAIT_MS)
+    last = 1 + len(SMART_LISTS)
+    qtbot.waitUntil(lambda: panel.tabs.count() == last + 1, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: panel.tabs.tabText(last) == f"NY regulars · {expected:,}", timeout=WAIT_MS
+    )
     assert panel.tabs.current_key() != ALL
     assert not panel.clear_filter_button.isVisible()
     assert panel.model.rowCount() == expected

@@ -16,7 +16,7 @@ from ghl_desktop.services.demo.ai import seed_ai
 from ghl_desktop.services.demo.calendars import seed_calendars
 from ghl_desktop.services.demo.context import DEMO_PASSWORD, DemoContext
 from ghl_desktop.services.demo.conversations import seed_conversations
-from ghl_desktop.services.demo.crm import seed_crm
+from ghl_desktop.services.demo.crm import seed_crm, seed_smart_lists
 from ghl_desktop.services.demo.inbox_sandbox import seed_sandbox_inbox
 from ghl_desktop.services.demo.integrations import seed_integrations
 from ghl_desktop.services.demo.marketing import seed_marketing
@@ -34,6 +34,7 @@ DEMO_MARKER = "demo_agency_id"
 # earlier ones created, so the order matters.
 STEPS: list[Callable[[UnitOfWorkFactory, DemoContext], None]] = [
     seed_crm,
+    seed_smart_lists,
     seed_pipelines,
     seed_calendars,
     seed_marketing,

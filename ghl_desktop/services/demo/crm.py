@@ -7,10 +7,12 @@ Location A also gets "John Doe" of Acme Corp, the contact the description's exam
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from ghl_desktop.models.crm import Contact, ContactCustomField, ContactTag, LifecycleStage, Tag
+from ghl_desktop.models.crm_lists import SmartList
 from ghl_desktop.models.custom_fields import CustomFieldType
 from ghl_desktop.services.contact_fields import normalise_fields
 from ghl_desktop.services.demo.common import (
@@ -25,6 +27,7 @@ from ghl_desktop.services.demo.common import (
 )
 from ghl_desktop.services.demo.context import DemoContext
 from ghl_desktop.services.demo.people import COMPANY_SIZES, PeopleFactory, Person
+from ghl_desktop.services.smart_lists.service import normalise_filter
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 
 VIP = "VIP Customer"
@@ -164,3 +167,27 @@ def seed_crm(uows: UnitOfWorkFactory, ctx: DemoContext) -> None:
     seed_locations(
         uows, ctx, lambda uow: exists(uow, select(Tag.id).where(Tag.name == VIP)), _build
     )
+
+
+# Shared smart lists every location starts with, so the list's tabs show what they are for.
+SMART_LISTS: dict[str, dict[str, Any]] = {
+    "VIP customers": {"op": "and", "conditions": [
+        {"field": "tags", "operator": "has_any", "value": [VIP]}]},
+    "Hot leads": {"op": "and", "conditions": [
+        {"field": "lifecycle_stage", "operator": "in", "value": ["mql", "sql"]},
+        {"field": "lead_score", "operator": "gte", "value": 60}]},
+    "New in the last 30 days": {"op": "and", "conditions": [
+        {"field": "created_at", "operator": "within_last_days", "value": 30}]},
+}  # fmt: skip
+
+
+def _smart_lists(uow: UnitOfWork, location: Location) -> None:
+    for position, (name, filter) in enumerate(SMART_LISTS.items(), start=1):
+        uow.session.add(SmartList(
+            name=name, filter=normalise_filter(uow, filter).to_json(),
+            owner_user_id=location.manager_id, is_shared=True, position=position,
+        ))  # fmt: skip
+
+
+def seed_smart_lists(uows: UnitOfWorkFactory, ctx: DemoContext) -> None:
+    seed_locations(uows, ctx, lambda uow: exists(uow, select(SmartList.id)), _smart_lists)
