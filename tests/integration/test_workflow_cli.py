@@ -4,6 +4,7 @@ resume / cancel, dry-run; --json keys; another sub-account's workflow or contact
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,9 @@ def test_dry_run_prints_the_timeline_and_writes_nothing(cli: Cli, world) -> None
     text = cli("workflows", "dry-run", w["wf"], w["ada"], "--sub-account", w["a"]).out
     assert "email to ada@example.com: Hi Ada" in text
     assert "outcome: completed" in text
+    # The wait reads as a day and time, not an ISO timestamp.
+    (wait,) = [e for e in out["entries"] if e["action_type"] == "wait"]
+    assert re.fullmatch(r"waits until \w{3} \d{2} \w{3} \d{4} \d{2}:\d{2} UTC", wait["why"])
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ def test_execution_log_path_and_controls(owner_window: OpenWindow, qtbot: QtBot)
     )
     assert "branch " in found[0].text(2)
     # The demo's finished runs carry the values that decided, as the engine records them.
-    assert "context.opened_email is_true (was " in found[0].text(2)
+    assert "context.opened_email is true (was " in found[0].text(2)
     assert not panel.buttons["pause"].isEnabled()
 
     waiting = statuses.index("waiting")
@@ -83,7 +83,9 @@ def test_dry_run_timeline(owner_window: OpenWindow, qtbot: QtBot) -> None:
     assert steps == ["Send Welcome Email", "Wait 1 Day", "Opened Email?", "Send Product Tips",
                      "Add Tag: Engaged"]  # fmt: skip
     assert panel.table.item(0, 3).text().startswith("email to ")
-    assert "branch yes: context.opened_email is_true (was True)" in panel.table.item(2, 4).text()
+    assert (
+        "branch yes: context.opened_email is true (was yes) → yes" in panel.table.item(2, 4).text()
+    )
     assert "completed" in panel.outcome.text()
     # "Why" is in view, not beyond a horizontal scroll bar.
     owner_window.window.resize(1440, 900)

@@ -36,6 +36,7 @@ from ghl_desktop.services.crm_common import load_contact
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.definitions import definition_of
 from ghl_desktop.services.workflows.engine.steps import advance, run_step
+from ghl_desktop.services.workflows.explain import decisions_text, instant_text
 
 MAX_STEPS = 500
 
@@ -59,15 +60,9 @@ class TimelineEntry:
         if "skipped" in self.result:
             return f"skipped: {self.result['skipped']}"
         if "decisions" in self.result:
-            parts = [
-                f"{d['field']} {d['operator']}"
-                + (f" {d['value']!r}" if d.get("value") is not None else "")
-                + f" (was {d['actual']!r}) -> {d['result']}"
-                for d in self.result["decisions"]
-            ]
-            return f"branch {self.result.get('branch')}: " + "; ".join(parts)
+            return decisions_text(self.result.get("branch"), self.result["decisions"])
         if "wait" in self.result:
-            return f"waits until {self.result['wait'].get('due')}"
+            return f"waits until {instant_text(self.result['wait'].get('due'))}"
         return ""
 
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QVBoxLayout, QWidget
 
 from ghl_desktop.services.workflows.engine.queries import ExecutionDetail, StepInfo
+from ghl_desktop.services.workflows.explain import decisions_text
 from ghl_desktop.services.workflows.lookups import Option
 from ghl_desktop.ui.screens.workflows.tree_view import Node, fill_tree, make_tree
 
@@ -18,13 +19,9 @@ SKIPPED_COLOUR = QColor("#B9770E")
 
 
 def decision_text(step: StepInfo) -> str:
-    """``branch yes: context.opened_email is_true (was True)`` - the values that decided."""
-    parts = []
-    for d in step.decisions:
-        value = "" if d.get("value") is None else f" {d['value']!r}"
-        parts.append(f"{d.get('field')} {d.get('operator')}{value} (was {d.get('actual')!r})")
-    joined = "; ".join(parts)
-    return f"branch {step.branch}" + (f": {joined}" if joined else "")
+    """``branch yes: context.opened_email is true (was yes) → yes`` - the values that
+    decided."""
+    return decisions_text(step.branch, step.decisions)
 
 
 def step_text(step: StepInfo) -> str:
