@@ -49,7 +49,7 @@ def world(cli: Cli, tmp_path: Path):
         root = chain(
             Node("send_email", {"subject": "Hi {{contact.first_name}}", "body": "Hello"}, "Hi"),
             Node("wait", {"mode": "duration", "amount": 2, "unit": "days"}, "Wait 2 days"),
-            Node("add_tag", {"tag": "Nudged"}, "Tag"),
+            Node("add_tag", {"tag": "Nudged"}),  # unnamed: shown by its type's label
         )
         wf = publish(rt, a, "Nudge", root, [("manual", {})]).workflow_id
         other = publish(rt, b, "Elsewhere", Node("end"), [("manual", {})]).workflow_id
@@ -110,6 +110,7 @@ def test_dry_run_prints_the_timeline_and_writes_nothing(cli: Cli, world) -> None
     w = world
     out = cli("workflows", "dry-run", w["wf"], w["ada"], "--sub-account", w["a"], "--json").json()
     assert [e["action_type"] for e in out["entries"]] == ["send_email", "wait", "add_tag"]
+    assert [e["name"] for e in out["entries"]] == ["Hi", "Wait 2 days", "Add tag"]
     assert out["entries"][0]["sends"][0]["subject"] == "Hi Ada"
     assert out["outcome"] == "completed"
     assert outbox_rows(w["rt"]) == []

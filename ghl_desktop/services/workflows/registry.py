@@ -68,6 +68,15 @@ def action_spec(action_type: str) -> ActionSpec:
     return spec
 
 
+def step_title(name: str, action_type: str) -> str:
+    """What a step is called where people read it: its name, else its type's label
+    ("Send SMS", not ``send_sms``)."""
+    if name:
+        return name
+    spec = _ACTIONS.get(str(action_type))
+    return spec.label if spec is not None else action_type
+
+
 def trigger_specs() -> list[TriggerSpec]:
     return list(_TRIGGERS.values())
 

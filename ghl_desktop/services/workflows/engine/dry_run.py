@@ -37,6 +37,7 @@ from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.definitions import definition_of
 from ghl_desktop.services.workflows.engine.steps import advance, run_step
 from ghl_desktop.services.workflows.explain import decisions_text, instant_text
+from ghl_desktop.services.workflows.registry import step_title
 
 MAX_STEPS = 500
 
@@ -166,7 +167,8 @@ def _rehearse(
         action = definition.action(step.workflow_action_id or "")
         entries.append(
             TimelineEntry(
-                at=clock.now(), action_id=action.id, action_type=action.type, name=action.label,
+                at=clock.now(), action_id=action.id, action_type=action.type,
+                name=step_title(action.name, action.type),
                 status=str(step.status), result=dict(step.result or {}),
                 sends=_sends(uow, f"wf:{execution.id}:{action.id}"), error=step.error,
             )

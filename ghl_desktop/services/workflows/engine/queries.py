@@ -21,6 +21,7 @@ from ghl_desktop.services.actor import Actor
 from ghl_desktop.services.crm_common import load_contact
 from ghl_desktop.services.uow import UnitOfWork, UnitOfWorkFactory
 from ghl_desktop.services.workflows.engine.definitions import definition_of
+from ghl_desktop.services.workflows.registry import step_title
 
 MAX_ROWS = 1000
 
@@ -188,9 +189,9 @@ def _detail(uow: UnitOfWork, summary: ExecutionSummary) -> ExecutionDetail:
         StepInfo(
             id=r.id, action_id=r.workflow_action_id, action_type=r.action_type,
             action_name=(
-                definition.action(r.workflow_action_id).label
+                step_title(definition.action(r.workflow_action_id).name, r.action_type)
                 if r.workflow_action_id and definition.has_action(r.workflow_action_id)
-                else r.action_type
+                else step_title("", r.action_type)
             ),
             status=str(r.status), scheduled_for=r.scheduled_for, started_at=r.started_at,
             completed_at=r.completed_at, attempts=r.attempts, result=dict(r.result or {}),
@@ -201,7 +202,8 @@ def _detail(uow: UnitOfWork, summary: ExecutionSummary) -> ExecutionDetail:
     by_action = {s.action_id: s for s in steps if s.action_id}
     tree = tuple(
         TreeNode(
-            depth=depth, action_id=a.id, action_type=a.type, name=a.label, branch=a.branch,
+            depth=depth, action_id=a.id, action_type=a.type, name=step_title(a.name, a.type),
+            branch=a.branch,
             on_path=a.id in by_action and by_action[a.id].status != "cancelled",
             step=by_action.get(a.id),
         )
