@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from ghl_desktop.ui.screens.workflows.dry_run_panel import DryRunPanel
 from ghl_desktop.ui.screens.workflows.executions_panel import ExecutionsPanel
 from ghl_desktop.ui.screens.workflows.workflows_screen import WorkflowsScreen
-from tests.ui.conftest import WAIT_MS, OpenWindow, click
+from tests.ui.conftest import WAIT_MS, OpenWindow, click, wait_idle
 
 
 def _welcome(owner_window: OpenWindow, qtbot: QtBot) -> WorkflowsScreen:
@@ -59,8 +59,10 @@ def test_execution_log_path_and_controls(owner_window: OpenWindow, qtbot: QtBot)
     qtbot.waitUntil(lambda: panel.buttons["pause"].isEnabled(), timeout=WAIT_MS)
     contact = panel.table.item(waiting, 0).text()
     click(qtbot, panel.buttons["pause"])
-    qtbot.waitUntil(lambda: "paused" in panel.message.text(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: panel.buttons["resume"].isEnabled(), timeout=WAIT_MS)
+    wait_idle(qtbot, owner_window.ctx)
+    # The outcome stays in view after the list reloads (it used to be wiped at once).
+    assert "paused" in panel.message.text()
     assert panel.current() is not None
     assert panel.current().contact_name == contact
     click(qtbot, panel.buttons["resume"])

@@ -32,6 +32,7 @@ from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 COLUMNS = ("Contact", "Status", "Version", "Started", "Finished", "Via", "Error")
 LIVE = ("running", "waiting", "paused")
+NO_RUNS = "No runs yet."
 
 
 def load_run(ctx: UiContext, snapshot: WorkspaceSnapshot, execution_id: str) -> Any:
@@ -136,7 +137,12 @@ class ExecutionsPanel(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.table.blockSignals(False)
-        self.message.setText("" if self.runs else "No runs yet.")
+        # A command's outcome ("Run of Ada: paused.") stays until the next command: the
+        # reload that follows the command must not wipe it.
+        if not self.runs:
+            self.message.setText(NO_RUNS)
+        elif self.message.text() == NO_RUNS:
+            self.message.setText("")
         ids = [r.id for r in self.runs]
         if selected is not None and selected.id in ids:
             self.table.selectRow(ids.index(selected.id))
