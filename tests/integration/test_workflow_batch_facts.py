@@ -154,3 +154,50 @@ def test_a_batch_is_written_in_one_pass_on_both_databases(any_runtime, caplog) -
         assert run.steps[0].result["outbox_id"] in {r.id for r in rows}
         assert run.steps[1].decisions[0]["actual"] is None
         assert run.steps[1].branch == "no"
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "savepoints"])
+@pytest.mark.parametrize("command", ["cancel", "pause"])
+def test_a_pause_or_cancel_committed_during_a_batch_is_kept(
+    pg_runtime, monkeypatch, batched, command
+) -> None:
+    # PostgreSQL reads the batch's runs without a lock: a user's pause or cancel may commit
+    # while the batch runs. The batch used to write status = running back over it.
+    from sqlalchemy import select
+
+    from ghl_desktop.models.workflows import WorkflowExecution
+    from ghl_desktop.services.workflows.engine import executor
+
+    rt = pg_runtime
+    t = make_tenant(rt)
+    sub = t.sub_account_id
+    two = chain(Node("add_tag", {"tag": "A"}), Node("add_tag", {"tag": "B"}))
+    made = publish(rt, sub, "Two", two, [("manual", {})])
+    ann = contacts.create_contact(rt.uows, t.owner, sub, {"first_name": "Ann"}).id
+    [run_id] = control.enrol_contacts(rt.uows, t.owner, sub, made.workflow_id, [ann]).execution_ids
+    original, acted = executor._still_ours, []
+
+    def user_acts_meanwhile(uow, group):
+        steps = original(uow, group)
+        if not acted:
+            acted.append(command)
+            act = control.cancel_execution if command == "cancel" else control.pause_execution
+            act(rt.uows, t.owner, sub, run_id)
+        return steps
+
+    monkeypatch.setattr(executor, "_still_ours", user_acts_meanwhile)
+    if not batched:
+        real = executor._run_group
+        monkeypatch.setattr(
+            executor, "_run_group",
+            lambda uows, s, g, summary, **_kw: real(uows, s, g, summary, batched=False),
+        )  # fmt: skip
+    run_due(rt.uows, max_steps=1)
+    monkeypatch.setattr(executor, "_still_ours", original)
+    later = run_due(rt.uows)
+    with rt.uows.system(read_only=True) as uow:
+        status = uow.session.scalar(
+            select(WorkflowExecution.status).where(WorkflowExecution.id == run_id)
+        )
+    assert str(status) == ("cancelled" if command == "cancel" else "paused")
+    assert later.completed == 0

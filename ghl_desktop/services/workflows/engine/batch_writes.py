@@ -27,6 +27,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, event, insert, inspect, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.base import NO_VALUE
 
 from ghl_desktop.core.errors import TenantViolation
 from ghl_desktop.models.workflows import WorkflowActionExecution, WorkflowExecution
@@ -120,13 +121,23 @@ def write_changes(uow: UnitOfWork, objects: Iterable[Any]) -> None:
         state = instance_state(obj)
         if columns is None or state.session_id != session.hash_key or not state.persistent:
             continue
-        changed = frozenset(state.committed_state)
-        if not changed or not changed <= columns.keys():
+        if not state.committed_state or not state.committed_state.keys() <= columns.keys():
+            continue
+        # Only what really changed, as the ORM's flush does: ``schedule_step`` assigns
+        # status = running to a run that is running already, and writing it anyway would undo
+        # a pause or cancel another transaction committed meanwhile (PostgreSQL reads the
+        # run without a lock).
+        changed = frozenset(
+            key
+            for key, before in state.committed_state.items()
+            if before is NO_VALUE or before != state.dict.get(key)
+        )
+        written.append(state)
+        if not changed:
             continue
         values = {columns[key]: state.dict[key] for key in changed}
         values["_id"] = obj.id
         groups[(type(obj), changed)].append(values)
-        written.append(state)
     connection = session.connection()
     for (model, changed), rows in groups.items():
         table = cast(Table, model.__table__)
