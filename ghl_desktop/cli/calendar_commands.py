@@ -9,26 +9,19 @@ from typing import Any
 
 from ghl_desktop.cli import calendar_setup_commands
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit
 from ghl_desktop.core.errors import ValidationError
 
 APPOINTMENT_HEADERS = ["id", "start", "end", "status", "calendar", "contact", "assigned", "title"]
 
 
-def _json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
-
-
-def _sub(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
-
-
 def register(commands: Any) -> None:
     calendars = commands.add_parser("calendars", help="calendars and their open slots")
     cal = calendars.add_subparsers(metavar="ACTION")
     p = cal.add_parser("list", help="calendars of a sub-account with their booking pages")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_calendars_list)
     p = cal.add_parser("slots", help="open slots between two dates in a time zone")
     p.add_argument("--calendar", required=True, metavar="ID")
@@ -38,7 +31,7 @@ def register(commands: Any) -> None:
     p.add_argument("--service", metavar="ID", help="default: the calendar's first service")
     p.add_argument("--sub-account", metavar="ID", dest="sub_account",
                    help="default: the calendar's")  # fmt: skip
-    _json(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_slots)
     calendar_setup_commands.register_calendar_actions(cal)
     calendar_setup_commands.register_services(commands)
@@ -49,8 +42,8 @@ def register(commands: Any) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="YYYY-MM-DD (UTC, inclusive)")
     p.add_argument("--calendar", metavar="ID")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_appointments_list)
     p = appt.add_parser("book", help="book a contact into an open slot")
     p.add_argument("--calendar", required=True, metavar="ID")
@@ -60,19 +53,19 @@ def register(commands: Any) -> None:
     p.add_argument("--notes", default="")
     p.add_argument("--sub-account", metavar="ID", dest="sub_account",
                    help="default: the calendar's")  # fmt: skip
-    _json(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_book)
     p = appt.add_parser("cancel", help="cancel an appointment")
     p.add_argument("appointment_id", metavar="ID")
     p.add_argument("--reason", default="")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_cancel)
     p = appt.add_parser("status", help="confirm, complete or mark a no-show")
     p.add_argument("appointment_id", metavar="ID")
     p.add_argument("status", choices=["confirmed", "completed", "no_show"])
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_status)
 
 

@@ -14,20 +14,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit
 from ghl_desktop.core.errors import ValidationError
 
 DAYS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
 _HOURS = re.compile(r"^([a-z]{3})[a-z]*\s*=?\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
 SERVICE_HEADERS = ["id", "name", "minutes", "price", "active"]
-
-
-def _json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
-
-
-def _sub(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
 
 
 def register_calendar_actions(cal: Any) -> None:
@@ -39,8 +32,8 @@ def register_calendar_actions(cal: Any) -> None:
     who.add_argument("--team", action="store_true", help="a team calendar (round robin)")
     p.add_argument("--timezone", default="UTC", metavar="ZONE", help="IANA zone of its hours")
     p.add_argument("--description", default="")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_calendar_create)
 
     p = cal.add_parser("hours", help="replace a calendar's weekly hours and closed days")
@@ -49,15 +42,15 @@ def register_calendar_actions(cal: Any) -> None:
                    help="open hours, e.g. mon=09:00-17:00 (repeatable)")  # fmt: skip
     p.add_argument("--closed", action="append", default=[], metavar="DATE",
                    help="a day it is closed, e.g. 2026-12-25 (repeatable)")  # fmt: skip
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_calendar_hours)
 
     p = cal.add_parser("offer", help="choose the services a calendar offers (none: every one)")
     p.add_argument("calendar_id", metavar="CALENDAR_ID")
     p.add_argument("--service", action="append", default=[], metavar="ID", dest="services")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_calendar_offer)
 
 
@@ -65,8 +58,8 @@ def register_services(commands: Any) -> None:
     services = commands.add_parser("services", help="bookable services (calendars offer them)")
     svc = services.add_subparsers(metavar="ACTION")
     p = svc.add_parser("list", help="the sub-account's services")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_services_list)
     p = svc.add_parser("create", help="create a service")
     p.add_argument("--name", required=True)
@@ -77,8 +70,8 @@ def register_services(commands: Any) -> None:
     p.add_argument("--currency", metavar="CODE", help="default: the sub-account's")
     p.add_argument("--requires-payment", action="store_true")
     p.add_argument("--description", default="")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_services_create)
 
 

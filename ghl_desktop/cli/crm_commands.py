@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit, print_json
 from ghl_desktop.core.errors import ValidationError
 
@@ -16,8 +17,8 @@ ROW_HEADERS = ["id", "name", "email", "phone", "company", "tags"]
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
-    parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+    sub_account_option(parser)
+    json_flag(parser)
 
 
 def register(commands: Any) -> None:

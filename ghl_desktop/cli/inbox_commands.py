@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit, print_json
 
 CHANNELS = ["sms", "email", "whatsapp", "webchat", "sandbox"]
@@ -16,25 +17,25 @@ def register(commands: Any) -> None:
         "conversations", help="inbox conversations of a sub-account"
     ).add_subparsers(metavar="ACTION")
     p = conversations.add_parser("list", help="conversations, most recent first")
-    p.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
+    sub_account_option(p)
     p.add_argument("--status", choices=["open", "pending", "resolved"])
     views = ["all", "unread", "mine", "unassigned", "starred", "snoozed"]
     p.add_argument("--view", default="all", choices=views)
     p.add_argument("--channel", choices=CHANNELS)
     p.add_argument("--limit", type=int, default=50, metavar="N")
-    p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+    json_flag(p)
     p.set_defaults(handler=cmd_conversations_list)
 
     messages = commands.add_parser("messages", help="send and read messages").add_subparsers(
         metavar="ACTION"
     )
     p = messages.add_parser("send", help="send a message to a contact (queued in the outbox)")
-    p.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
+    sub_account_option(p)
     p.add_argument("--contact", required=True, metavar="ID")
     p.add_argument("--channel", required=True, choices=CHANNELS)
     p.add_argument("--body", required=True, metavar="TEXT")
     p.add_argument("--subject", metavar="TEXT", help="the subject (email only)")
-    p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+    json_flag(p)
     p.set_defaults(handler=cmd_messages_send)
 
     p = messages.add_parser("list", help="the messages of a conversation, oldest first")
@@ -44,7 +45,7 @@ def register(commands: Any) -> None:
         help="the conversation's sub-account (found from the id when omitted)",
     )  # fmt: skip
     p.add_argument("--limit", type=int, default=100, metavar="N")
-    p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+    json_flag(p)
     p.set_defaults(handler=cmd_messages_list)
 
 

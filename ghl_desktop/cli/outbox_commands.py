@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit, print_json
 
 
@@ -14,14 +15,14 @@ def register(commands: Any) -> None:
         "outbox", help="outgoing messages and webhooks: queue, failures, dead letters"
     ).add_subparsers(metavar="ACTION")
     p = outbox.add_parser("list", help="a sub-account's outbox, newest first")
-    p.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
+    sub_account_option(p)
     p.add_argument(
         "--status", action="append", default=[], metavar="S",
         help="only this status (queued, sending, sent, failed, dead, cancelled); repeatable",
     )  # fmt: skip
     p.add_argument("--sandbox", action="store_true", help="only what the sandbox providers kept")
     p.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
-    p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+    json_flag(p)
     p.set_defaults(handler=cmd_list)
     for name, helptext, handler in (
         ("retry", "queue a failed, dead or cancelled message again now", cmd_retry),
@@ -29,10 +30,10 @@ def register(commands: Any) -> None:
     ):
         p = outbox.add_parser(name, help=helptext)
         p.add_argument("outbox_id", metavar="ID")
-        p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+        json_flag(p)
         p.set_defaults(handler=handler)
     p = outbox.add_parser("dispatch", help="send everything due now (servers without the GUI)")
-    p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+    json_flag(p)
     p.set_defaults(handler=cmd_dispatch)
 
 

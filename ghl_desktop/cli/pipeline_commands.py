@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit, print_json
 from ghl_desktop.core.errors import ValidationError
 
@@ -16,29 +17,21 @@ ROW_HEADERS = ["id", "name", "stage", "status", "value", "contact", "owner"]
 T = TypeVar("T")
 
 
-def _json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
-
-
-def _sub(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    parser.add_argument("--sub-account", required=required, metavar="ID", dest="sub_account")
-
-
 def register(commands: Any) -> None:
     pipelines = commands.add_parser("pipelines", help="sales pipelines").add_subparsers(
         metavar="ACTION"
     )
     p = pipelines.add_parser("list", help="pipelines with their stages")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_pipelines_list)
     p = pipelines.add_parser("analytics", help="counts, values, forecast, times, conversion")
     p.add_argument("--pipeline", metavar="ID")
     p.add_argument("--owner", metavar="USER_ID")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="YYYY-MM-DD (UTC, exclusive)")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_analytics)
 
     opps = commands.add_parser("opportunities", help="deals in pipelines").add_subparsers(
@@ -52,13 +45,13 @@ def register(commands: Any) -> None:
     p.add_argument("--search", metavar="TEXT", default="")
     p.add_argument("--limit", type=int, default=100, metavar="N")
     p.add_argument("--offset", type=int, default=0, metavar="N")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_list)
     p = opps.add_parser("get", help="one opportunity with its stage history")
     p.add_argument("opportunity_id", metavar="ID")
-    _sub(p, required=False)
-    _json(p)
+    sub_account_option(p, required=False)
+    json_flag(p)
     p.set_defaults(handler=cmd_get)
     p = opps.add_parser("create", help="a new opportunity")
     p.add_argument("--contact", required=True, metavar="ID")
@@ -69,22 +62,22 @@ def register(commands: Any) -> None:
     p.add_argument("--currency", metavar="CUR", help="default: the sub-account's")
     p.add_argument("--owner", metavar="USER_ID")
     p.add_argument("--source", default="")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_create)
     p = opps.add_parser("move", help="move an opportunity to another stage")
     p.add_argument("opportunity_id", metavar="ID")
     p.add_argument("--stage", required=True, metavar="ID")
     p.add_argument("--lost-reason", dest="lost_reason", metavar="TEXT")
-    _sub(p, required=False)
-    _json(p)
+    sub_account_option(p, required=False)
+    json_flag(p)
     p.set_defaults(handler=cmd_move)
     p = opps.add_parser("status", help="win, lose, abandon or reopen an opportunity")
     p.add_argument("opportunity_id", metavar="ID")
     p.add_argument("--status", required=True, choices=["open", "won", "lost", "abandoned"])
     p.add_argument("--lost-reason", dest="lost_reason", metavar="TEXT")
-    _sub(p, required=False)
-    _json(p)
+    sub_account_option(p, required=False)
+    json_flag(p)
     p.set_defaults(handler=cmd_status)
 
 

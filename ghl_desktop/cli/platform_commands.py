@@ -6,14 +6,11 @@ import argparse
 from typing import Any
 
 from ghl_desktop.cli.context import Context, read_secret_line
+from ghl_desktop.cli.options import json_flag
 from ghl_desktop.cli.output import emit, print_json
 from ghl_desktop.core.errors import ValidationError
 
 DEFAULT_SUB_ACCOUNT_ROLE = "staff"
-
-
-def _json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
 
 
 def _without_context(fn: Any) -> Any:
@@ -31,20 +28,20 @@ def register(commands: Any) -> None:
         help="read the owner's password from the first line of standard input",
     )  # fmt: skip
     p.add_argument("--auto-sign-in", action="store_true", help="open the desktop app as the owner")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_init)
 
     p = commands.add_parser("demo", help="create the demo agency (idempotent)")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_demo)
 
     p = commands.add_parser("migrate", help="bring the database schema up to date")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_migrate)
 
     agencies = commands.add_parser("agencies", help="agencies").add_subparsers(metavar="ACTION")
     p = agencies.add_parser("list", help="list agencies")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_agencies_list)
 
     subs = commands.add_parser("sub-accounts", help="sub-accounts (tenants)").add_subparsers(
@@ -53,7 +50,7 @@ def register(commands: Any) -> None:
     p = subs.add_parser("list", help="list sub-accounts")
     p.add_argument("--agency", metavar="ID")
     p.add_argument("--include-archived", action="store_true")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_subs_list)
     p = subs.add_parser("create", help="create a sub-account")
     p.add_argument("--name", required=True)
@@ -61,12 +58,12 @@ def register(commands: Any) -> None:
     p.add_argument("--timezone", default="UTC", help="IANA zone, e.g. America/New_York")
     p.add_argument("--country", default="US", help="default phone region (ISO 3166 alpha-2)")
     p.add_argument("--currency", default="USD", help="ISO 4217 code")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_subs_create)
     for name, archived in (("archive", True), ("unarchive", False)):
         p = subs.add_parser(name, help=f"{name} a sub-account")
         p.add_argument("sub_account_id", metavar="ID")
-        _json_flag(p)
+        json_flag(p)
         p.set_defaults(handler=cmd_subs_archive, archived=archived)
 
     users = commands.add_parser("users", help="users and their access").add_subparsers(
@@ -74,7 +71,7 @@ def register(commands: Any) -> None:
     )
     p = users.add_parser("list", help="list the agency's users and memberships")
     p.add_argument("--agency", metavar="ID")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_users_list)
     p = users.add_parser("create", help="create a user (and optionally grant a role)")
     p.add_argument("--email", required=True)
@@ -85,32 +82,32 @@ def register(commands: Any) -> None:
                    "--sub-account: staff)")  # fmt: skip
     p.add_argument("--sub-account", metavar="ID", help="grant the role on this sub-account")
     p.add_argument("--agency", metavar="ID")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_users_create)
     p = users.add_parser("grant", help="grant a role agency-wide or on one sub-account")
     p.add_argument("--email", required=True)
     p.add_argument("--role", required=True)
     p.add_argument("--sub-account", metavar="ID")
     p.add_argument("--agency", metavar="ID")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_users_grant)
     p = users.add_parser("revoke", help="revoke agency-wide or one sub-account's access")
     p.add_argument("--email", required=True)
     p.add_argument("--sub-account", metavar="ID")
     p.add_argument("--agency", metavar="ID")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_users_revoke)
     for name, active in (("deactivate", False), ("activate", True)):
         p = users.add_parser(name, help=f"{name} a user (users are never deleted)")
         p.add_argument("--email", required=True)
         p.add_argument("--agency", metavar="ID")
-        _json_flag(p)
+        json_flag(p)
         p.set_defaults(handler=cmd_users_active, active=active)
 
     roles = commands.add_parser("roles", help="roles").add_subparsers(metavar="ACTION")
     p = roles.add_parser("list", help="list built-in and custom roles with their permissions")
     p.add_argument("--agency", metavar="ID")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_roles_list)
 
 

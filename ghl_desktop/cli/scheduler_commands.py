@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag
 from ghl_desktop.cli.output import emit
 
 
@@ -17,7 +18,7 @@ def register(commands: Any) -> None:
         "scheduler", help="the background job scheduler"
     ).add_subparsers(metavar="ACTION")
     p = scheduler.add_parser("status", help="lease holder, and each job's last and next run")
-    p.add_argument("--json", action="store_true", help="print JSON (stable keys)")
+    json_flag(p)
     p.set_defaults(handler=cmd_status)
     p = scheduler.add_parser(
         "run", help="run the scheduler in the foreground until Ctrl+C (stands by while "

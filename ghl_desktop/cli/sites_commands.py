@@ -8,11 +8,8 @@ import sys
 from typing import Any
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit, print_json
-
-
-def _json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
 
 
 def register(commands: Any) -> None:
@@ -20,19 +17,19 @@ def register(commands: Any) -> None:
         metavar="ACTION"
     )
     p = funnels.add_parser("list", help="the sub-account's funnels")
-    p.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
-    _json_flag(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_funnels_list)
     p = funnels.add_parser("stats", help="views, visitors and conversion per step")
     p.add_argument("funnel_id", metavar="FUNNEL_ID")
     p.add_argument("--days", type=int, default=30, help="how far back (default 30)")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_funnels_stats)
 
     pages = commands.add_parser("pages", help="funnel pages").add_subparsers(metavar="ACTION")
     p = pages.add_parser("publish", help="publish a page's draft as its next version")
     p.add_argument("page_id", metavar="PAGE_ID")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_pages_publish)
 
     forms = commands.add_parser("forms", help="forms and what visitors sent").add_subparsers(
@@ -42,7 +39,7 @@ def register(commands: Any) -> None:
     p.add_argument("form_id", metavar="FORM_ID")
     p.add_argument("--limit", type=int, default=500, help="at most this many (default 500)")
     p.add_argument("--csv", action="store_true", help="print CSV (safe to open in a spreadsheet)")
-    _json_flag(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_forms_submissions)
 
     p = commands.add_parser(

@@ -8,18 +8,11 @@ import json
 from typing import Any
 
 from ghl_desktop.cli.context import Context
+from ghl_desktop.cli.options import json_flag, sub_account_option
 from ghl_desktop.cli.output import emit, print_json, to_jsonable
 from ghl_desktop.core.errors import ValidationError
 
 RUN_OUTCOMES = ("completed", "skipped", "failed", "retry", "parked", "cancelled")
-
-
-def _sub(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sub-account", required=True, metavar="ID", dest="sub_account")
-
-
-def _json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
 
 
 def register(commands: Any) -> None:
@@ -27,8 +20,8 @@ def register(commands: Any) -> None:
         metavar="ACTION"
     )
     p = wf.add_parser("list", help="the sub-account's workflows")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_list)
 
     p = wf.add_parser("executions", help="runs of a contact (with path) or of a workflow")
@@ -36,29 +29,29 @@ def register(commands: Any) -> None:
     who.add_argument("--contact", metavar="ID", help="a contact's runs, newest first")
     who.add_argument("--workflow", metavar="ID", help="a workflow's execution log")
     p.add_argument("--limit", type=int, default=50, metavar="N")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_executions)
 
     p = wf.add_parser("run-due", help="run every workflow step due now (servers without the GUI)")
     p.add_argument("--max-steps", type=int, default=20_000, metavar="N",
                    help="stop after this many steps (the rest runs next time)")  # fmt: skip
-    _json(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_run_due)
 
     p = wf.add_parser("enroll", help="enrol a contact in a published workflow")
     p.add_argument("workflow_id", metavar="WORKFLOW_ID")
     p.add_argument("contact_id", metavar="CONTACT_ID")
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_enroll)
 
     for name, text in (("pause", "pause a run"), ("resume", "resume a paused run"),
                        ("cancel", "cancel a run")):  # fmt: skip
         p = wf.add_parser(name, help=text)
         p.add_argument("execution_id", metavar="EXECUTION_ID")
-        _sub(p)
-        _json(p)
+        sub_account_option(p)
+        json_flag(p)
         p.set_defaults(handler=cmd_control, control=name)
 
     p = wf.add_parser(
@@ -70,8 +63,8 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--context", metavar="JSON", help='seed the run context, e.g. {"opened_email": true}'
     )
-    _sub(p)
-    _json(p)
+    sub_account_option(p)
+    json_flag(p)
     p.set_defaults(handler=cmd_dry_run)
 
 
