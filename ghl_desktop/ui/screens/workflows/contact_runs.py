@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from ghl_desktop.services.workflows.lookups import Option
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, describe_error
 from ghl_desktop.ui.screens.workflows.executions_path import ExecutionPath
+from ghl_desktop.ui.widgets.row_table import row_table
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 COLUMNS = ("Workflow", "Status", "Version", "Started", "Finished", "Path")
@@ -74,14 +74,7 @@ class ContactRunsDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("ContactRunsMessage")
         self.message.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("ContactRunsTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table = row_table(COLUMNS, "ContactRunsTable")
         self.table.itemSelectionChanged.connect(self._selected)
         self.path = ExecutionPath()
         pick = QHBoxLayout()

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,6 +27,7 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, WriteOp
 from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
 from ghl_desktop.ui.screens.workflows.executions_path import ExecutionPath
+from ghl_desktop.ui.widgets.row_table import row_table
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 COLUMNS = ("Contact", "Status", "Version", "Started", "Finished", "Via", "Error")
@@ -57,14 +57,7 @@ class ExecutionsPanel(QWidget):
         self.workflow_id: str | None = None
         self.runs: list[ExecutionSummary] = []
         self.stale = False
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("ExecutionTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table = row_table(COLUMNS, "ExecutionTable")
         self.table.itemSelectionChanged.connect(self._selected)
         self.path = ExecutionPath()
         self.buttons: dict[str, QPushButton] = {}

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from ghl_desktop.services.workflows.fields import REFERENCE_KINDS
 from ghl_desktop.services.workflows.lookups import KIND_LABELS, Option
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.screens.workflows.access import read_op
+from ghl_desktop.ui.widgets.row_table import row_table
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 T = TypeVar("T")
@@ -57,13 +57,7 @@ class ReferencesDialog(QDialog):
         self.broken_button.clicked.connect(self.find_broken)
         self.summary = QLabel()
         self.summary.setObjectName("ReferenceSummary")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("ReferenceTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table = row_table(COLUMNS, "ReferenceTable")
         self.table.itemDoubleClicked.connect(self._open)
         row = QHBoxLayout()
         row.addWidget(self.kind)

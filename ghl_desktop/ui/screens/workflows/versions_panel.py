@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,7 @@ from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.screens.workflows.access import read_op, write_op
 from ghl_desktop.ui.screens.workflows.editor_data import EditorData
 from ghl_desktop.ui.screens.workflows.tree_view import fill_tree, make_tree
+from ghl_desktop.ui.widgets.row_table import row_table
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 COLUMNS = ("Version", "Published", "By", "Steps", "Note")
@@ -35,14 +35,7 @@ class VersionsPanel(QWidget):
         self.snapshot: WorkspaceSnapshot | None = None
         self.data: EditorData | None = None
         self.versions: list[VersionInfo] = []
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("VersionTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table = row_table(COLUMNS, "VersionTable")
         self.table.itemSelectionChanged.connect(self._selected)
         self.restore_button = QPushButton("Restore into draft")
         self.restore_button.setObjectName("RestoreVersion")
