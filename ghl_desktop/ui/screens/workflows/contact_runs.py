@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ghl_desktop.services.contact_listing import ContactRow, fetch_rows
+from ghl_desktop.services.contact_listing import ContactRow
 from ghl_desktop.services.workflows import lookups
 from ghl_desktop.services.workflows.engine import queries
 from ghl_desktop.services.workflows.engine.queries import ExecutionDetail
@@ -34,15 +34,11 @@ from ghl_desktop.services.workflows.lookups import Option
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, describe_error
 from ghl_desktop.ui.screens.workflows.executions_path import ExecutionPath
+from ghl_desktop.ui.widgets.contact_choice import fill_contacts, find_contacts
 from ghl_desktop.ui.widgets.row_table import row_table
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 COLUMNS = ("Workflow", "Status", "Version", "Started", "Finished", "Path")
-
-
-def contact_label(row: ContactRow) -> str:
-    name = " ".join(p for p in (row.first_name, row.last_name) if p) or row.email or row.id
-    return f"{name} <{row.email}>" if row.email and name != row.email else name
 
 
 def path_text(detail: ExecutionDetail) -> str:
@@ -102,15 +98,11 @@ class ContactRunsDialog(QDialog):
         return self.snapshot.sub_account.id if self.snapshot.sub_account else ""
 
     def find_contacts(self) -> None:
-        uows, actor, sub = self.ctx.uows, self.snapshot.actor, self._sub()
-        text = self.search.text().strip() or None
-        ReadOp(self.ctx.ops, self, lambda: fetch_rows(uows, actor, sub, search=text, limit=50),
-               key="contacts").success(self._show_contacts).run()  # fmt: skip
+        find_contacts(self.ctx, self, self.snapshot.actor, self._sub(), self.search.text(),
+                      self._show_contacts)  # fmt: skip
 
     def _show_contacts(self, rows: list[ContactRow]) -> None:
-        self.contact.clear()
-        for r in rows:
-            self.contact.addItem(contact_label(r), r.id)
+        fill_contacts(self.contact, rows)
         if rows:
             self.load_runs()
         else:

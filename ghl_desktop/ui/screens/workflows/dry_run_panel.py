@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from ghl_desktop.core.errors import ValidationError
-from ghl_desktop.services.contact_listing import ContactRow, fetch_rows
 from ghl_desktop.services.workflows.engine.dry_run import DryRunReport, dry_run
 from ghl_desktop.ui.context import UiContext
 from ghl_desktop.ui.ops import ReadOp, describe_error
 from ghl_desktop.ui.screens.workflows.editor import register_extra_tab
+from ghl_desktop.ui.widgets.contact_choice import fill_contacts, find_contacts
 from ghl_desktop.ui.workspace import WorkspaceSnapshot
 
 COLUMNS = ("When", "Step", "Status", "Would send", "Why")
@@ -113,16 +113,8 @@ class DryRunPanel(QWidget):
         snapshot = self.snapshot
         if snapshot is None or snapshot.sub_account is None:
             return
-        uows, actor, sub = self.ctx.uows, snapshot.actor, snapshot.sub_account.id
-        text = self.search.text().strip() or None
-        ReadOp(self.ctx.ops, self, lambda: fetch_rows(uows, actor, sub, search=text, limit=50),
-               key="contacts").success(self._show_contacts).run()  # fmt: skip
-
-    def _show_contacts(self, rows: list[ContactRow]) -> None:
-        self.contact.clear()
-        for r in rows:
-            name = " ".join(p for p in (r.first_name, r.last_name) if p) or r.email or r.id
-            self.contact.addItem(f"{name} <{r.email}>" if r.email else name, r.id)
+        find_contacts(self.ctx, self, snapshot.actor, snapshot.sub_account.id, self.search.text(),
+                      lambda rows: fill_contacts(self.contact, rows))  # fmt: skip
 
     def seed_context(self) -> dict[str, Any]:
         text = self.context.text().strip()
